@@ -1,0 +1,25 @@
+"""The seam between the stream and whatever finds token mentions.
+
+Workers, ``tickertape extract`` and ``tickertape eval`` all go through :func:`load_extractor`, so
+the evaluated path is the served path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from schemas import TokenMention
+
+
+class Extractor(Protocol):
+    """Finds the token mentions of many texts at once (batching is where models get their speed)."""
+
+    @property
+    def name(self) -> str:
+        """Backend name and version, recorded on every result."""
+        ...
+
+    def extract_batch(self, texts: Sequence[str]) -> list[list[TokenMention]]:
+        """Mentions for each text, in text order, each list ordered by start offset."""
+        ...

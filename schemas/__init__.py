@@ -1,0 +1,28 @@
+"""Data contracts shared by the ingestors, the workers and the people who read their output.
+
+Every message on a topic and every JSON value in Redis is one of these models, serialized with
+orjson through :mod:`schemas.codec`. Each carries ``schema_version`` so readers can tell formats apart.
+"""
+
+from schemas.codec import decode, encode
+from schemas.models import (
+    SCHEMA_VERSION,
+    DeadLetter,
+    ExtractionResult,
+    FeedItem,
+    MentionKind,
+    TokenMention,
+    Tweet,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DeadLetter",
+    "ExtractionResult",
+    "FeedItem",
+    "MentionKind",
+    "TokenMention",
+    "Tweet",
+    "decode",
+    "encode",
+]

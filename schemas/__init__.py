@@ -4,7 +4,7 @@ Every message on a topic and every JSON value in Redis is one of these models, s
 orjson through :mod:`schemas.codec`. Each carries ``schema_version`` so readers can tell formats apart.
 """
 
-from schemas.codec import decode, encode
+from schemas.codec import decode, encode, explain
 from schemas.models import (
     SCHEMA_VERSION,
     DeadLetter,
@@ -25,4 +25,5 @@ __all__ = [
     "Tweet",
     "decode",
     "encode",
+    "explain",
 ]

@@ -1,0 +1,24 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from workers.cli import duration, main
+
+
+@pytest.mark.parametrize(("text", "expected"), [("30s", timedelta(seconds=30)), ("15m", timedelta(minutes=15)), ("2d", timedelta(days=2))])
+def test_duration(text: str, expected: timedelta) -> None:
+    assert duration(text) == expected
+
+
+def test_bad_duration_is_a_clear_cli_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["trending", "--window", "soon"])
+    assert exited.value.code == 2
+    assert "not a duration: 'soon'" in capsys.readouterr().err
+
+
+def test_missing_file_is_a_clear_cli_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["extract", str(tmp_path / "nope.jsonl")])
+    assert "no such file" in capsys.readouterr().err

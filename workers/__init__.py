@@ -1,0 +1,1 @@
+"""The streaming side of tickertape: ingestors, inference workers, the Redis store and the CLI."""

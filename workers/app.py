@@ -1,0 +1,105 @@
+"""The inference worker: a faust agent that turns batches of ``tweets`` into Redis writes and
+``token-mentions`` messages.
+
+Delivery is at least once with idempotent effects: a batch's offsets are acknowledged only after
+its results are in Redis and its messages acknowledged by Kafka. A worker that dies mid-batch leaves
+the batch to its successor, whose Redis writes are no-ops for tweets already stored and whose
+messages are skipped for tweets already marked published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+import faust
+from faust.types import EventT
+
+from model.extractor import Extractor, load_extractor
+from schemas import encode
+from workers.pipeline import BatchOutcome, BatchProcessor, RawRecord
+from workers.settings import Settings
+from workers.store import FeedStore
+
+log = logging.getLogger("tickertape.worker")
+
+#: Longest pause between retries while Redis or Kafka is unreachable; the batch is never dropped.
+MAX_BACKOFF_S = 30.0
+
+
+def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.App:
+    """A faust app with the inference agent wired to ``settings``' topics, Redis and backend."""
+    app = faust.App(
+        settings.worker_group,
+        broker=[f"kafka://{host}" for host in settings.bootstrap.split(",")],
+        value_serializer="raw",
+        key_serializer="raw",
+        web_enabled=False,
+        store="memory://",
+        datadir=str(settings.run_dir / "faust"),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        broker_commit_interval=settings.commit_interval,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+    )
+    tweets = app.topic(settings.tweets_topic, partitions=settings.partitions)
+    mentions = app.topic(settings.mentions_topic, partitions=settings.partitions)
+    dead_letters = app.topic(settings.dlq_topic, partitions=settings.partitions)
+    processor = BatchProcessor(extractor or load_extractor(settings.extractor), FeedStore.connect(settings))
+
+    async def publish(outcome: BatchOutcome) -> None:
+        futures = [
+            await mentions.send(key=r.author.encode(), value=encode(r)) for r in outcome.to_publish
+        ] + [await dead_letters.send(key=d.source.encode(), value=encode(d)) for d in outcome.dead_letters]
+        await asyncio.gather(*futures)
+        store = processor.store
+        store.count_dead_letters(len(outcome.dead_letters))
+        store.mark_sent(
+            [store.keys.published(r.tweet_id) for r in outcome.to_publish]
+            + [store.keys.dead_letter(d.source) for d in outcome.dead_letters]
+        )
+
+    async def handle(events: Sequence[EventT]) -> None:
+        records = [
+            RawRecord(e.value, f"{e.message.topic}/{e.message.partition}/{e.message.offset}") for e in events
+        ]
+        backoff = 0.5
+        while True:
+            started = time.perf_counter()
+            try:
+                outcome = await asyncio.get_running_loop().run_in_executor(None, processor.process, records)
+                await publish(outcome)
+            except Exception:  # noqa: BLE001 - Redis/Kafka outage: retry, never ack unprocessed
+                log.exception("batch of %d failed; retrying in %.1fs", len(records), backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                continue
+            log.info(
+                "batch=%d new=%d published=%d dead=%d in %.0f ms",
+                len(records), outcome.new, len(outcome.to_publish), len(outcome.dead_letters),
+                (time.perf_counter() - started) * 1000,
+            )
+            return
+
+    @app.agent(tweets)
+    async def infer(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.batch_max, within=settings.batch_within):
+            task = asyncio.ensure_future(handle(events))
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # Stopping (SIGTERM): the take buffer acks these events on the way out, so the
+                # batch in hand must be finished first or its tweets would be skipped.
+                await task
+                raise
+
+    return app
+
+
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    """Run one worker until SIGTERM/SIGINT; it joins the consumer group of ``settings``."""
+    app = create_app(settings)
+    faust.Worker(app, loglevel=loglevel).execute_from_commandline()

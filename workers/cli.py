@@ -1,0 +1,273 @@
+"""The ``tickertape`` command: services, ingest, workers, queries, extraction and evaluation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from workers.settings import Settings, get_settings
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def duration(text: str) -> timedelta:
+    """'90s', '15m', '1h', '2d' → timedelta (argparse type)."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 30s, 15m, 1h, 2d)")
+    return timedelta(**{_UNITS[m[2]]: int(m[1])})
+
+
+def existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=str))
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.local import up
+
+    for topic, partitions in up(settings).items():
+        print(f"topic {topic}: {partitions} partitions")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.local import down
+
+    down(settings)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.local import status
+
+    report = status(settings)
+    for what, state in report.items():
+        print(f"{what}: {state}")
+    return 0 if report["redis"].startswith("up") and report["kafka"].startswith("up") else 3
+
+
+# --- stream --------------------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.firehose import Firehose
+    from workers.ingest import FieldMap, RecordMapper, TweetProducer, read_file
+
+    if not args.files and not args.firehose:
+        raise SystemExit("tickertape ingest: give FILE(s) or --firehose N")
+    producer = TweetProducer(settings)
+    try:
+        fields = FieldMap(args.id_field, args.author_field, args.text_field, args.time_field)
+        for path in args.files:
+            mapper = RecordMapper(
+                fields,
+                id_prefix=path.stem if args.id_prefix is None else args.id_prefix,
+                default_author=args.default_author,
+                retime=args.retime,
+            )
+            producer.ingest(read_file(path), mapper, rate=args.rate)
+        if args.firehose:
+            hose = Firehose(accounts=args.accounts, seed=args.seed, run=args.run)
+            producer.stream(hose.tweets(args.firehose), rate=args.rate)
+    finally:
+        producer.close()
+    counts = producer.counts
+    print(f"sent {counts.sent} tweets, {counts.dead_letters} dead letters", file=sys.stderr)
+    for reason, n in counts.reasons.most_common():
+        print(f"  {n:>6}  {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.app import run_worker
+
+    overrides = {k: v for k, v in (("extractor", args.backend), ("batch_max", args.batch_max),
+                                   ("batch_within", args.batch_within)) if v is not None}
+    run_worker(settings.model_copy(update=overrides), loglevel=args.loglevel)
+    return 0
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.store import FeedStore
+
+    store = FeedStore.connect(settings)
+    if args.unfollow:
+        store.unfollow(args.user, args.accounts)
+    else:
+        store.follow(args.user, args.accounts)
+    print(" ".join(store.following(args.user)))
+    return 0
+
+
+def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.store import FeedStore
+
+    for item in FeedStore.connect(settings).feed(args.user, token=args.token, limit=args.limit):
+        if args.json:
+            _print_json(item.model_dump(mode="json"))
+        else:
+            print(f"{item.created_at:%Y-%m-%d %H:%M} @{item.author} [{' '.join(item.tokens)}] {item.text!r}")
+    return 0
+
+
+def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.store import FeedStore
+
+    for symbol, count in FeedStore.connect(settings).trending(args.window, limit=args.limit):
+        if args.json:
+            _print_json({"symbol": symbol, "tweets": count})
+        else:
+            print(f"{symbol:<12} {count}")
+    return 0
+
+
+def cmd_mentions(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.store import FeedStore
+
+    for result in FeedStore.connect(settings).mentions(args.symbol, limit=args.limit):
+        if args.json:
+            _print_json(result.model_dump(mode="json"))
+        else:
+            print(f"{result.created_at:%Y-%m-%d %H:%M} @{result.author} {result.text!r}")
+    return 0
+
+
+# --- extraction ----------------------------------------------------------------------------------
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from model.evaluate import extract_file
+
+    extract_file(args.file, args.backend or settings.extractor, sys.stdout)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from model.evaluate import evaluate_file
+
+    report = evaluate_file(args.file, args.backend or ["cashtag", "rules", settings.extractor], args.errors)
+    print(report.to_markdown())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.demo import run_demo
+
+    return run_demo(settings, tweets=args.tweets, workers=args.workers, rate=args.rate)
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from model.train import main as train_main
+
+    return train_main(args.train_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tickertape", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:  # noqa: A002
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    command("up", cmd_up, "start the local Kafka and Redis (installing them first) and create the topics")
+    command("down", cmd_down, "stop the local Kafka and Redis")
+    command("status", cmd_status, "say whether Kafka and Redis answer and how the topics look")
+
+    p = command("ingest", cmd_ingest, "publish tweets from JSONL/CSV files or a synthetic firehose to Kafka")
+    p.add_argument("files", nargs="*", type=existing_file, metavar="FILE", help="JSONL or CSV tweet files")
+    p.add_argument("--firehose", type=int, metavar="N", help="also send N synthetic tweets")
+    p.add_argument("--accounts", type=int, default=50, help="firehose: number of synthetic authors (default 50)")
+    p.add_argument("--seed", type=int, default=7, help="firehose: random seed (default 7)")
+    p.add_argument("--run", default=f"{time.time():.0f}", help="firehose: run id inside tweet ids (default: now)")
+    p.add_argument("--rate", type=float, default=0.0, help="records per second, 0 = as fast as possible")
+    p.add_argument("--id-field", default="id", help="input field with the tweet id (default id)")
+    p.add_argument("--author-field", default="author", help="input field with the author (default author)")
+    p.add_argument("--text-field", default="text", help="input field with the text (default text)")
+    p.add_argument("--time-field", default="created_at", help="input field with the tweet time (default created_at)")
+    p.add_argument("--id-prefix", help="prefix for ids, 'prefix:id' (default: the file name without extension; '' for none)")
+    p.add_argument("--default-author", help="author for records without one (otherwise they are dead letters)")
+    p.add_argument("--retime", action="store_true", help="stamp tweets with the send time (replay as live traffic)")
+
+    p = command("worker", cmd_worker, "run an inference worker (faust) in the consumer group")
+    p.add_argument("--backend", help="extraction backend (default: TT_EXTRACTOR)")
+    p.add_argument("--batch-max", type=int, help="most tweets per batch (default: TT_BATCH_MAX)")
+    p.add_argument("--batch-within", type=float, help="seconds to wait for a batch to fill (default: TT_BATCH_WITHIN)")
+    p.add_argument("--loglevel", default="info", help="worker log level (default info)")
+
+    for name, unfollow in (("follow", False), ("unfollow", True)):
+        p = command(name, cmd_follow, f"make USER {name} ACCOUNTs; prints whom USER follows")
+        p.add_argument("user")
+        p.add_argument("accounts", nargs="+", metavar="ACCOUNT")
+        p.set_defaults(unfollow=unfollow)
+
+    p = command("feed", cmd_feed, "a user's feed, newest first")
+    p.add_argument("user")
+    p.add_argument("--token", help="only tweets mentioning this symbol")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = command("trending", cmd_trending, "symbols mentioned by the most tweets in a window")
+    p.add_argument("--window", type=duration, default=timedelta(hours=1), help="e.g. 15m, 1h, 1d (default 1h)")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = command("mentions", cmd_mentions, "recent tweets mentioning a symbol")
+    p.add_argument("symbol")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = command("extract", cmd_extract, "print one JSON line of tokens and mentions per input line {id, text}")
+    p.add_argument("file", type=existing_file)
+    p.add_argument("--backend", help="extraction backend (default: TT_EXTRACTOR)")
+
+    p = command("eval", cmd_eval, "score backends against gold lines {id, text, tokens, optional}")
+    p.add_argument("file", type=existing_file)
+    p.add_argument("--backend", action="append", help="backend to score; repeat for several (default: all)")
+    p.add_argument("--errors", type=Path, help="write the wrong predictions here as JSON lines")
+
+    p = command("demo", cmd_demo, "the whole pipeline on this machine, with live progress and figures")
+    p.add_argument("--tweets", type=int, default=3000, help="synthetic tweets to stream (default 3000)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--rate", type=float, default=300.0, help="tweets per second (default 300)")
+
+    p = command("train", cmd_train, "fine-tune the token model (options: tickertape train -- --help)")
+    p.add_argument("train_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args, get_settings()) or 0)
+    except ValueError as exc:
+        print(f"tickertape {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""`tickertape demo`: Kafka, Redis, workers and a firehose on this machine, watched live.
+
+Ends with a sample feed, the trending tokens, throughput and end-to-end latency. Latency is
+``processed_at - ingested_at`` of each result: from the ingestor's send to the worker's Redis write.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from schemas import ExtractionResult, decode
+from workers.firehose import Firehose
+from workers.ingest import TweetProducer
+from workers.local import up
+from workers.settings import Settings
+from workers.store import FeedStore
+
+#: Who follows whom in the demo: users over the firehose's synthetic accounts.
+DEMO_FOLLOWS = {
+    "alice": [f"synth_{i:03d}" for i in range(0, 10)],
+    "bob": [f"synth_{i:03d}" for i in range(10, 30)],
+    "carol": [f"synth_{i:03d}" for i in range(0, 50, 5)],
+}
+READY_TIMEOUT_S = 180
+DRAIN_TIMEOUT_S = 300
+
+
+def _start_workers(n: int, settings: Settings, logs: Path) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TT_KAFKA_PORT": str(settings.kafka_port), "TT_REDIS_PORT": str(settings.redis_port)}
+    workers = []
+    for i in range(n):
+        log = logs / f"worker-{i}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker"], stdout=out, stderr=subprocess.STDOUT, env=env)
+        workers.append((proc, log))
+    return workers
+
+
+def _wait_ready(workers: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
+    """Faust logs 'Ready' once a worker has joined the group and got its partitions."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not all("Ready" in log.read_text(errors="replace") for _, log in workers):
+        for proc, log in workers:
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {proc.returncode}; see {log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"workers not ready after {READY_TIMEOUT_S}s; see {workers[0][1].parent}")
+        time.sleep(0.5)
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def run_demo(settings: Settings, tweets: int = 3000, workers: int = 2, rate: float = 300.0) -> int:
+    """Run the demo; returns the exit status (0 when every tweet was processed)."""
+    print("• starting Kafka and Redis, creating topics …", flush=True)
+    for topic, partitions in up(settings).items():
+        print(f"  {topic}: {partitions} partitions")
+    store = FeedStore.connect(settings)
+    for user, accounts in DEMO_FOLLOWS.items():
+        store.follow(user, accounts)
+    print(f"• users: {', '.join(f'{u} follows {len(a)}' for u, a in DEMO_FOLLOWS.items())}")
+
+    print(f"• starting {workers} workers (backend {settings.extractor}) …", flush=True)
+    procs = _start_workers(workers, settings, settings.run_dir / "demo")
+    try:
+        _wait_ready(procs)
+        run = f"{time.time():.0f}"
+        hose = Firehose(accounts=50, run=run)
+        before = store.stats().get("tweets", 0)
+        producer = TweetProducer(settings)
+        print(f"• streaming {tweets} tweets at {rate:.0f}/s", flush=True)
+        started = time.perf_counter()
+        sender = threading.Thread(target=producer.stream, args=(hose.tweets(tweets), rate), daemon=True)
+        sender.start()
+        done = 0
+        deadline = time.monotonic() + DRAIN_TIMEOUT_S + tweets / max(rate, 1)
+        while done < tweets and time.monotonic() < deadline:
+            time.sleep(1)
+            done = store.stats().get("tweets", 0) - before
+            elapsed = time.perf_counter() - started
+            print(f"\r  sent {producer.counts.sent:>6}  processed {done:>6}  ({done / elapsed:6.0f} tweets/s)", end="", flush=True)
+        elapsed = time.perf_counter() - started
+        sender.join(timeout=5)
+        producer.close()
+        print()
+        ids = [t.id for t in Firehose(accounts=50, run=run).tweets(tweets)]
+        _report(store, ids, elapsed)
+        return 0 if done >= tweets else 1
+    finally:
+        for proc, _ in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc, _ in procs:
+            proc.wait(timeout=60)
+
+
+def _report(store: FeedStore, ids: list[str], elapsed: float) -> None:
+    raws = store.redis.mget([store.keys.result(i) for i in ids])
+    results = [decode(ExtractionResult, raw) for raw in raws if raw is not None]
+    latencies = sorted((r.processed_at - r.ingested_at).total_seconds() * 1000 for r in results)
+    print("\n• alice's feed (newest 5):")
+    for item in store.feed("alice", limit=5):
+        print(f"  @{item.author:<10} [{' '.join(item.tokens)}] {item.text}")
+    print("\n• trending, last hour:")
+    for symbol, count in store.trending(timedelta(hours=1), limit=8):
+        print(f"  {symbol:<8} {count}")
+    print(f"\n• processed {len(results)}/{len(ids)} tweets in {elapsed:.1f}s: {len(results) / elapsed:.0f} tweets/s")
+    if latencies:
+        print(f"• latency produced → in Redis: p50 {_percentile(latencies, 0.5):.0f} ms, p99 {_percentile(latencies, 0.99):.0f} ms")
+    print("  (Kafka and Redis keep running: `tickertape down` stops them)")

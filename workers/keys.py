@@ -1,0 +1,48 @@
+"""Every Redis key tickertape reads or writes, in one place (see the README's key schema)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names under ``prefix``. Handles and symbols are case-folded by the callers."""
+
+    prefix: str = "tt"
+
+    def result(self, tweet_id: str) -> str:
+        """STRING: the tweet's ExtractionResult JSON. Written once (SET NX): the idempotency marker."""
+        return f"{self.prefix}:tweet:{tweet_id}"
+
+    def published(self, tweet_id: str) -> str:
+        """STRING: set once the tweet's token-mentions message is acknowledged by Kafka."""
+        return f"{self.prefix}:published:{tweet_id}"
+
+    def dead_letter(self, source: str) -> str:
+        """STRING: set once a dead letter for ``source`` (topic/partition/offset) is sent."""
+        return f"{self.prefix}:dlq:{source}"
+
+    def followers(self, account: str) -> str:
+        """SET of users following ``account`` (read by the fan-out on write)."""
+        return f"{self.prefix}:followers:{account}"
+
+    def following(self, user: str) -> str:
+        """SET of accounts ``user`` follows."""
+        return f"{self.prefix}:following:{user}"
+
+    def feed(self, user: str, symbol: str | None = None) -> str:
+        """ZSET tweet id → tweet time (ms): the user's feed, or its part that mentions ``symbol``."""
+        return f"{self.prefix}:feed:{user}" if symbol is None else f"{self.prefix}:feed:{user}:{symbol}"
+
+    def mentions(self, symbol: str) -> str:
+        """ZSET tweet id → tweet time (ms): every processed tweet that mentions ``symbol``."""
+        return f"{self.prefix}:mentions:{symbol}"
+
+    def trend(self, bucket: int) -> str:
+        """ZSET symbol → mentions in the time bucket ``bucket`` (tweet time // bucket seconds)."""
+        return f"{self.prefix}:trend:{bucket}"
+
+    def stats(self) -> str:
+        """HASH of counters: tweets, tweets_with_mentions, mentions, dead_letters."""
+        return f"{self.prefix}:stats"

@@ -1,0 +1,106 @@
+"""One batch of raw ``tweets`` records in, results and dead letters out: the synchronous core.
+
+It runs in a worker thread (see :mod:`workers.app`), so the event loop stays free for Kafka
+heartbeats and commits while the extractor works.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+import orjson
+from pydantic import ValidationError
+
+from model.extractor import Extractor
+from schemas import DeadLetter, ExtractionResult, TokenMention, Tweet, decode, explain
+from workers.store import FeedStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A record as consumed: ``source`` is 'topic/partition/offset', the dead-letter address."""
+
+    value: bytes
+    source: str
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch produced; the caller publishes these, then marks them sent."""
+
+    results: list[ExtractionResult] = field(default_factory=list)
+    new: int = 0
+    to_publish: list[ExtractionResult] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def parse_tweet(record: RawRecord) -> Tweet | DeadLetter:
+    """The tweet in ``record``, or a dead letter saying why it is not one."""
+    try:
+        return decode(Tweet, record.value)
+    except (orjson.JSONDecodeError, ValidationError) as exc:
+        return DeadLetter(
+            stage="worker", reason=explain(exc), payload=record.value.decode("utf-8", "replace"), source=record.source
+        )
+
+
+class BatchProcessor:
+    """Extracts, stores and selects what to publish for one batch, idempotently."""
+
+    def __init__(self, extractor: Extractor, store: FeedStore) -> None:
+        self.extractor = extractor
+        self.store = store
+
+    def process(self, records: Sequence[RawRecord]) -> BatchOutcome:
+        """Run the batch; every record ends as a stored result or a dead letter."""
+        outcome = BatchOutcome()
+        tweets: list[tuple[Tweet, str]] = []
+        for record in records:
+            parsed = parse_tweet(record)
+            if isinstance(parsed, Tweet):
+                tweets.append((parsed, record.source))
+            else:
+                outcome.dead_letters.append(parsed)
+
+        mentions = self._extract(tweets, outcome.dead_letters)
+        outcome.results = [
+            ExtractionResult.of(tweet, found, self.extractor.name)
+            for (tweet, _), found in zip(tweets, mentions)
+            if found is not None
+        ]
+        outcome.new = sum(self.store.write_results(outcome.results))
+
+        # A redelivered batch may hold results whose message already went out: skip those.
+        publishable = [r for r in outcome.results if r.tokens]
+        sent = self.store.already_sent([self.store.keys.published(r.tweet_id) for r in publishable])
+        outcome.to_publish = [r for r, done in zip(publishable, sent) if not done]
+        sent = self.store.already_sent([self.store.keys.dead_letter(d.source) for d in outcome.dead_letters])
+        outcome.dead_letters = [d for d, done in zip(outcome.dead_letters, sent) if not done]
+        return outcome
+
+    def _extract(
+        self, tweets: list[tuple[Tweet, str]], dead: list[DeadLetter]
+    ) -> list[list[TokenMention] | None]:
+        """Mentions per tweet; None (and a dead letter) for a tweet the extractor fails on."""
+        try:
+            return list(self.extractor.extract_batch([t.text for t, _ in tweets]))
+        except Exception:  # noqa: BLE001 - find the poison tweet instead of failing the batch
+            log.exception("batch extraction failed; retrying tweet by tweet")
+        found: list[list[TokenMention] | None] = []
+        for tweet, source in tweets:
+            try:
+                found.append(self.extractor.extract_batch([tweet.text])[0])
+            except Exception as exc:  # noqa: BLE001 - one bad tweet must not stop the stream
+                found.append(None)
+                dead.append(
+                    DeadLetter(
+                        stage="worker",
+                        reason=f"extractor {self.extractor.name} failed: {exc!r}",
+                        payload=tweet.model_dump_json(),
+                        source=source,
+                    )
+                )
+        return found

@@ -1,0 +1,101 @@
+"""Every knob of the pipeline, read from ``TT_*`` environment variables (or a ``.env`` file).
+
+Each field says its default and why. Leave ``TT_KAFKA_BOOTSTRAP`` and ``TT_REDIS_URL`` unset to use
+the local Kafka and Redis that ``tickertape up`` starts; set them to use your own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TT_", env_file=".env", extra="ignore")
+
+    # --- where Kafka and Redis are -------------------------------------------------------------
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers, 'host:port[,host:port]'. Unset: the local broker of "
+        "`tickertape up` on 127.0.0.1:<kafka_port>.",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis URL (may hold a password, hence secret). Unset: the local Redis of "
+        "`tickertape up` on 127.0.0.1:<redis_port>.",
+    )
+    kafka_port: int = Field(default=9092, description="Port of the local broker that `tickertape up` starts.")
+    redis_port: int = Field(default=6379, description="Port of the local Redis that `tickertape up` starts.")
+    run_dir: Path = Field(
+        default=REPO_ROOT / ".run",
+        description="Where the local Kafka and Redis keep their data, logs and pid files.",
+    )
+
+    # --- topics ---------------------------------------------------------------------------------
+    tweets_topic: str = Field(default="tweets", description="Input topic, keyed by author.")
+    mentions_topic: str = Field(default="token-mentions", description="Output topic: one message per tweet with mentions.")
+    dlq_topic: str = Field(default="tweets.dlq", description="Dead letters: records that failed, with the reason.")
+    partitions: int = Field(
+        default=12, ge=1,
+        description="Partitions per topic. The ceiling on useful workers in one group: a 13th worker idles.",
+    )
+    replication: int = Field(default=1, ge=1, description="Replication factor; 1 for a one-broker cluster.")
+
+    # --- workers --------------------------------------------------------------------------------
+    worker_group: str = Field(
+        default="tickertape-workers",
+        description="Consumer group (faust app id). Workers with the same group share the partitions.",
+    )
+    batch_max: int = Field(
+        default=64, ge=1,
+        description="Most tweets per extraction batch: bigger batches use the model better, but wait longer.",
+    )
+    batch_within: float = Field(
+        default=0.25, gt=0,
+        description="Seconds to wait for a batch to fill before running a partial one; bounds the latency added.",
+    )
+    extractor: str = Field(
+        default="rules",
+        description="Extraction backend: 'rules' (registry and context rules) or 'cashtag' (bare regex).",
+    )
+    commit_interval: float = Field(
+        default=1.0, gt=0,
+        description="Seconds between offset commits; what a crashed worker's successor re-reads at most.",
+    )
+
+    # --- Redis outputs --------------------------------------------------------------------------
+    redis_prefix: str = Field(default="tt", description="Prefix of every Redis key, so several deployments can share one Redis.")
+    feed_cap: int = Field(default=1000, ge=1, description="Items kept per user feed (and per user and token); oldest dropped.")
+    mentions_cap: int = Field(default=5000, ge=1, description="Tweets kept per token mention timeline; oldest dropped.")
+    result_ttl: int = Field(
+        default=7 * 24 * 3600, ge=60,
+        description="Seconds a tweet's result (also its idempotency marker) lives; redeliveries older than this count again.",
+    )
+    trend_bucket: int = Field(default=60, ge=1, description="Seconds per trending bucket; windows are whole buckets.")
+    trend_retention: int = Field(default=48 * 3600, ge=60, description="Seconds trending buckets are kept; the longest window you can ask for.")
+
+    @property
+    def bootstrap(self) -> str:
+        """The Kafka bootstrap servers in use."""
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def redis_dsn(self) -> str:
+        """The Redis URL in use."""
+        return self.redis_url.get_secret_value() if self.redis_url else f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def uses_local_services(self) -> bool:
+        """True when neither Kafka nor Redis is configured, so `tickertape up` manages both."""
+        return self.kafka_bootstrap is None and self.redis_url is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,220 @@
+"""Redis as the query side: idempotent result writes, fan-out feeds, mention timelines, trending.
+
+This is also the Python API for readers::
+
+    store = FeedStore.connect()
+    store.follow("alice", ["cz_binance"])
+    store.feed("alice", token="BTC", limit=20)
+    store.trending(timedelta(hours=1))
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+
+import redis
+
+from schemas import ExtractionResult, FeedItem, decode, encode
+from workers.keys import Keys
+from workers.settings import Settings, get_settings
+
+# One tweet's whole write, atomic and at most once: the result key is SET NX first, and if it
+# already exists (a redelivered batch) nothing else runs, so counters are never bumped twice.
+#   KEYS: result, stats, trend bucket, one mentions timeline per token, then the feed keys.
+#   ARGV: result JSON, result TTL, score (tweet time, ms), tweet id, mentions cap, feed cap,
+#         trend bucket expiry (unix s), token count, then the tokens.
+_WRITE_RESULT = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[2], 'tweets', 1)
+local n_tok = tonumber(ARGV[8])
+if n_tok == 0 then return 1 end
+redis.call('HINCRBY', KEYS[2], 'tweets_with_mentions', 1)
+redis.call('HINCRBY', KEYS[2], 'mentions', n_tok)
+local score, id = ARGV[3], ARGV[4]
+local mentions_cap, feed_cap = tonumber(ARGV[5]), tonumber(ARGV[6])
+for i = 1, n_tok do
+  redis.call('ZINCRBY', KEYS[3], 1, ARGV[8 + i])
+  redis.call('ZADD', KEYS[3 + i], score, id)
+  redis.call('ZREMRANGEBYRANK', KEYS[3 + i], 0, -mentions_cap - 1)
+end
+redis.call('EXPIREAT', KEYS[3], ARGV[7])
+for i = 4 + n_tok, #KEYS do
+  redis.call('ZADD', KEYS[i], score, id)
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -feed_cap - 1)
+end
+return 1
+"""
+
+
+def _handle(name: str) -> str:
+    """Accounts and users are case-insensitive and may be written with '@'."""
+    return name.strip().lstrip("@").lower()
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class FeedStore:
+    """Reads and writes tickertape's Redis keys (names in :class:`workers.keys.Keys`)."""
+
+    def __init__(self, client: redis.Redis, settings: Settings | None = None) -> None:
+        """``client``: a redis-py client with ``decode_responses=False``."""
+        self.redis = client
+        self.settings = settings or get_settings()
+        self.keys = Keys(self.settings.redis_prefix)
+        self._write_result = client.register_script(_WRITE_RESULT)
+
+    @classmethod
+    def connect(cls, settings: Settings | None = None) -> FeedStore:
+        """A store on the configured Redis (the local one when none is configured)."""
+        settings = settings or get_settings()
+        return cls(redis.Redis.from_url(settings.redis_dsn), settings)
+
+    # --- writes (workers) -----------------------------------------------------------------------
+
+    def write_results(self, results: Sequence[ExtractionResult]) -> list[bool]:
+        """Store each result and fan it out; True where it was new, False for a redelivery."""
+        if not results:
+            return []
+        authors = sorted({_handle(r.author) for r in results})
+        pipe = self.redis.pipeline(transaction=False)
+        for author in authors:
+            pipe.smembers(self.keys.followers(author))
+        followers = {a: sorted(m.decode() for m in members) for a, members in zip(authors, pipe.execute())}
+
+        s = self.settings
+        pipe = self.redis.pipeline(transaction=False)
+        for result in results:
+            created = result.created_at.timestamp()
+            bucket = int(created // s.trend_bucket)
+            feed_keys: list[str] = []
+            if result.tokens:
+                for user in followers[_handle(result.author)]:
+                    feed_keys.append(self.keys.feed(user))
+                    feed_keys.extend(self.keys.feed(user, sym) for sym in result.tokens)
+            self._write_result(
+                keys=[
+                    self.keys.result(result.tweet_id),
+                    self.keys.stats(),
+                    self.keys.trend(bucket),
+                    *(self.keys.mentions(sym) for sym in result.tokens),
+                    *feed_keys,
+                ],
+                args=[
+                    encode(result),
+                    s.result_ttl,
+                    _ms(result.created_at),
+                    result.tweet_id,
+                    s.mentions_cap,
+                    s.feed_cap,
+                    (bucket + 1) * s.trend_bucket + s.trend_retention,
+                    len(result.tokens),
+                    *result.tokens,
+                ],
+                client=pipe,
+            )
+        return [bool(done) for done in pipe.execute()]
+
+    def already_sent(self, markers: Sequence[str]) -> list[bool]:
+        """For each marker key (``keys.published``/``keys.dead_letter``), whether it is set."""
+        if not markers:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for key in markers:
+            pipe.exists(key)
+        return [bool(n) for n in pipe.execute()]
+
+    def mark_sent(self, markers: Iterable[str]) -> None:
+        """Record that the messages behind ``markers`` were acknowledged by Kafka."""
+        pipe = self.redis.pipeline(transaction=False)
+        for key in markers:
+            pipe.set(key, b"1", ex=self.settings.result_ttl)
+        pipe.execute()
+
+    def count_dead_letters(self, n: int) -> None:
+        """Add ``n`` to the dead-letter counter."""
+        if n:
+            self.redis.hincrby(self.keys.stats(), "dead_letters", n)
+
+    # --- follow graph ---------------------------------------------------------------------------
+
+    def follow(self, user: str, accounts: Iterable[str]) -> int:
+        """Make ``user`` follow ``accounts``; returns how many were new. Only later tweets fan out."""
+        user = _handle(user)
+        handles = sorted({_handle(a) for a in accounts})
+        if not handles:
+            return 0
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(self.keys.following(user), *handles)
+        for account in handles:
+            pipe.sadd(self.keys.followers(account), user)
+        return int(pipe.execute()[0])
+
+    def unfollow(self, user: str, accounts: Iterable[str]) -> int:
+        """Stop ``user`` following ``accounts``; items already in the feed stay."""
+        user = _handle(user)
+        handles = sorted({_handle(a) for a in accounts})
+        if not handles:
+            return 0
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.srem(self.keys.following(user), *handles)
+        for account in handles:
+            pipe.srem(self.keys.followers(account), user)
+        return int(pipe.execute()[0])
+
+    def following(self, user: str) -> list[str]:
+        """Accounts ``user`` follows, sorted."""
+        return sorted(m.decode() for m in self.redis.smembers(self.keys.following(_handle(user))))
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def result(self, tweet_id: str) -> ExtractionResult | None:
+        """What a worker decided about ``tweet_id``, or None if not (or no longer) stored."""
+        raw = self.redis.get(self.keys.result(tweet_id))
+        return decode(ExtractionResult, raw) if raw is not None else None
+
+    def feed(
+        self, user: str, token: str | None = None, limit: int = 50, before: datetime | None = None
+    ) -> list[FeedItem]:
+        """Newest first: tweets with mentions from accounts ``user`` follows.
+
+        ``token``: only tweets mentioning this symbol. ``before``: page by tweet time (exclusive).
+        """
+        key = self.keys.feed(_handle(user), token.upper() if token else None)
+        return [FeedItem.of(r) for r in self._newest(key, limit, before)]
+
+    def mentions(self, symbol: str, limit: int = 50, before: datetime | None = None) -> list[ExtractionResult]:
+        """Newest first: processed tweets that mention ``symbol``."""
+        return self._newest(self.keys.mentions(symbol.upper()), limit, before)
+
+    def trending(
+        self, window: timedelta = timedelta(hours=1), limit: int = 10, now: datetime | None = None
+    ) -> list[tuple[str, int]]:
+        """Symbols by number of tweets mentioning them in the last ``window`` of tweet time."""
+        step = self.settings.trend_bucket
+        end = int((now or datetime.now(timezone.utc)).timestamp() // step)
+        start = end - max(1, int(window.total_seconds() // step)) + 1
+        pipe = self.redis.pipeline(transaction=False)
+        for bucket in range(start, end + 1):
+            pipe.zrange(self.keys.trend(bucket), 0, -1, withscores=True)
+        counts: Counter[str] = Counter()
+        for members in pipe.execute():
+            for symbol, score in members:
+                counts[symbol.decode()] += int(score)
+        return counts.most_common(limit)
+
+    def stats(self) -> dict[str, int]:
+        """Counters: tweets, tweets_with_mentions, mentions, dead_letters."""
+        raw = self.redis.hgetall(self.keys.stats())
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    def _newest(self, key: str, limit: int, before: datetime | None) -> list[ExtractionResult]:
+        top = f"({_ms(before)}" if before else "+inf"
+        ids = self.redis.zrevrangebyscore(key, top, "-inf", start=0, num=limit)
+        if not ids:
+            return []
+        raws = self.redis.mget([self.keys.result(i.decode()) for i in ids])
+        return [decode(ExtractionResult, raw) for raw in raws if raw is not None]

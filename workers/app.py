@@ -42,6 +42,8 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
         broker_commit_interval=settings.commit_interval,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
     )

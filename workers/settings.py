@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default="rules",
         description="Extraction backend: 'rules' (registry and context rules) or 'cashtag' (bare regex).",
     )
+    session_timeout: float = Field(
+        default=30.0, gt=0,
+        description="Seconds without a heartbeat before the group hands a dead worker's partitions to the "
+        "others: lower fails over faster, higher survives longer pauses (GC, a slow batch is not one: "
+        "heartbeats run beside extraction).",
+    )
     commit_interval: float = Field(
         default=1.0, gt=0,
         description="Seconds between offset commits; what a crashed worker's successor re-reads at most.",

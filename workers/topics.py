@@ -24,6 +24,6 @@ def ensure_topics(settings: Settings) -> dict[str, int]:
             except TopicAlreadyExistsError:
                 pass
         described = admin.describe_topics(names)
-        return {t["topic"]: len(t["partitions"]) for t in described}
+        return {t["name"]: len(t["partitions"]) for t in described}
     finally:
         admin.close()

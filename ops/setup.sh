@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Bootstrap a fresh dev machine; cheap to re-run (every step is skipped when done):
+#   1. .venv (python3 -m venv) if missing
+#   2. pip install -e '.[dev]' only when pyproject.toml changed since the last
+#      successful install (stamp: its sha256, kept inside the venv)
+#   3. redis-server via apt if missing      (ops/redis.sh install)
+#   4. Kafka jars via Maven if pom changed  (ops/kafka.sh install)
+#
+# Env: TT_VENV (<repo>/.venv), TT_RUN_DIR (<repo>/.run)
+set -euo pipefail
+export TT_COMPONENT=setup
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+VENV=${TT_VENV:-$TT_ROOT/.venv}
+STAMP=$VENV/.tt-pyproject.sha256
+
+if [[ -x $VENV/bin/python ]]; then
+  log "venv present ($VENV)"
+else
+  log "creating venv $VENV"
+  python3 -m venv "$VENV"
+fi
+
+want=$(file_hash "$TT_ROOT/pyproject.toml")
+if [[ -f $STAMP && $(<"$STAMP") == "$want" ]]; then
+  log "python deps up to date (pyproject.toml unchanged)"
+else
+  log "pip install -e '.[dev]' (pyproject.toml new or changed; first time pulls torch, takes minutes)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "${TT_ROOT}[dev]"
+  # Stamp only after pip succeeded, so a failed install is retried next run.
+  echo "$want" >"$STAMP"
+fi
+
+"$TT_ROOT/ops/redis.sh" install
+"$TT_ROOT/ops/kafka.sh" install
+log "done"

@@ -1,0 +1,59 @@
+"""BatchProcessor against the real Redis, with the rule-based extractor."""
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import pytest
+
+from model.extractor import load_extractor
+from schemas import TokenMention, Tweet, encode
+from workers.pipeline import BatchProcessor, RawRecord
+from workers.store import FeedStore
+
+pytestmark = pytest.mark.integration
+
+
+def raw(tweet_id: str, text: str, offset: int) -> RawRecord:
+    tweet = Tweet(id=tweet_id, author="a", text=text, created_at=datetime.now(timezone.utc))
+    return RawRecord(encode(tweet), f"tweets/0/{offset}")
+
+
+class Fussy:
+    """An extractor that fails on one text, as a model might on a pathological input."""
+
+    name = "fussy"
+
+    def extract_batch(self, texts: Sequence[str]) -> list[list[TokenMention]]:
+        if any("boom" in t for t in texts):
+            raise RuntimeError("boom")
+        return load_extractor("rules").extract_batch(texts)
+
+
+def test_batch_becomes_results_and_dead_letters(store: FeedStore) -> None:
+    records = [raw("1", "long $BTC", 0), RawRecord(b"{oops", "tweets/0/1"), raw("2", "coffee time", 2)]
+    outcome = BatchProcessor(load_extractor("rules"), store).process(records)
+    assert [r.tweet_id for r in outcome.results] == ["1", "2"]
+    assert [r.tokens for r in outcome.results] == [["BTC"], []]
+    assert outcome.new == 2
+    assert [r.tweet_id for r in outcome.to_publish] == ["1"]
+    (letter,) = outcome.dead_letters
+    assert (letter.source, letter.payload, letter.reason[:8]) == ("tweets/0/1", "{oops", "not JSON")
+
+
+def test_redelivery_is_idempotent(store: FeedStore) -> None:
+    processor = BatchProcessor(load_extractor("rules"), store)
+    records = [raw("1", "long $BTC", 0), RawRecord(b"[]", "tweets/0/1")]
+    first = processor.process(records)
+    store.mark_sent([store.keys.published("1"), store.keys.dead_letter("tweets/0/1")])
+    again = processor.process(records)
+    assert (again.new, again.to_publish, again.dead_letters) == (0, [], [])
+    assert first.new == 1
+    assert store.stats()["tweets"] == 1
+
+
+def test_a_tweet_that_breaks_the_extractor_is_dead_lettered_alone(store: FeedStore) -> None:
+    records = [raw("1", "long $ETH", 0), raw("2", "boom", 1), raw("3", "short $SOL", 2)]
+    outcome = BatchProcessor(Fussy(), store).process(records)
+    assert [r.tokens for r in outcome.results] == [["ETH"], ["SOL"]]
+    (letter,) = outcome.dead_letters
+    assert letter.source == "tweets/0/1" and "boom" in letter.reason

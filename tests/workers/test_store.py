@@ -1,0 +1,74 @@
+"""FeedStore against the real Redis (started by `tickertape up`)."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from schemas import ExtractionResult, MentionKind, TokenMention, Tweet
+from workers.store import FeedStore
+
+pytestmark = pytest.mark.integration
+T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+
+
+def result(tweet_id: str, author: str, symbols: list[str], minutes: int = 0) -> ExtractionResult:
+    text = " ".join(f"${s}" for s in symbols) or "nothing here"
+    mentions, offset = [], 0
+    for s in symbols:
+        mentions.append(TokenMention(symbol=s, text=f"${s}", start=offset, end=offset + len(s) + 1, kind=MentionKind.CASHTAG))
+        offset += len(s) + 2
+    tweet = Tweet(id=tweet_id, author=author, text=text, created_at=T0 + timedelta(minutes=minutes))
+    return ExtractionResult.of(tweet, mentions, "test")
+
+
+def test_results_fan_out_to_followers_once(store: FeedStore) -> None:
+    store.follow("Alice", ["@CZ_Binance", "vitalik"])
+    store.follow("bob", ["vitalik"])
+    batch = [
+        result("1", "cz_binance", ["BNB"], 1),
+        result("2", "vitalik", ["ETH", "BTC"], 2),
+        result("3", "vitalik", [], 3),
+        result("4", "stranger", ["DOGE"], 4),
+    ]
+    assert store.write_results(batch) == [True] * 4
+    assert store.write_results(batch) == [False] * 4  # a redelivered batch changes nothing
+
+    assert [i.tweet_id for i in store.feed("alice")] == ["2", "1"]
+    assert [i.tweet_id for i in store.feed("bob")] == ["2"]
+    assert [i.tweet_id for i in store.feed("alice", token="btc")] == ["2"]
+    assert store.feed("alice", token="DOGE") == []
+    assert [r.tweet_id for r in store.mentions("DOGE")] == ["4"]
+    assert store.stats() == {"tweets": 4, "tweets_with_mentions": 3, "mentions": 4}
+    assert store.result("3").tokens == []
+    assert dict(store.trending(timedelta(hours=1))) == {"BNB": 1, "ETH": 1, "BTC": 1, "DOGE": 1}
+
+
+def test_feed_pages_by_time_and_is_capped(store: FeedStore) -> None:
+    store.settings = store.settings.model_copy(update={"feed_cap": 3})
+    store.follow("carol", ["a"])
+    store.write_results([result(str(i), "a", ["SOL"], i) for i in range(6)])
+    page = store.feed("carol", limit=2)
+    assert [i.tweet_id for i in page] == ["5", "4"]
+    assert [i.tweet_id for i in store.feed("carol", limit=5, before=page[-1].created_at)] == ["3"]
+
+
+def test_trending_counts_only_the_window(store: FeedStore) -> None:
+    now = T0 + timedelta(minutes=30)
+    store.write_results([result("old", "a", ["BTC"], -60), result("new", "a", ["BTC", "ETH"], 25)])
+    assert store.trending(timedelta(minutes=10), now=now) == [("BTC", 1), ("ETH", 1)]
+    assert dict(store.trending(timedelta(hours=2), now=now)) == {"BTC": 2, "ETH": 1}
+
+
+def test_unfollow_stops_fan_out(store: FeedStore) -> None:
+    store.follow("dave", ["a", "b"])
+    store.unfollow("dave", ["a"])
+    assert store.following("dave") == ["b"]
+    store.write_results([result("1", "a", ["BTC"]), result("2", "b", ["ETH"])])
+    assert [i.tweet_id for i in store.feed("dave")] == ["2"]
+
+
+def test_sent_markers(store: FeedStore) -> None:
+    keys = [store.keys.published("1"), store.keys.dead_letter("t/0/5")]
+    assert store.already_sent(keys) == [False, False]
+    store.mark_sent(keys[:1])
+    assert store.already_sent(keys) == [True, False]

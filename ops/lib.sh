@@ -21,8 +21,18 @@ live_pid() {
   [[ -s $pidfile ]] || return 1
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern" || return 1
   echo "$pid"
+}
+
+# Serialize start/stop of a service between concurrent callers (the CLI, test
+# fixtures...); otherwise two starts race and the pid file ends up wrong.
+# Holds fd 9 until the script exits: daemons must be launched with 9>&- or they
+# would keep the lock for their whole life.
+take_lock() {
+  mkdir -p "$(dirname "$1")"
+  exec 9>"$1"
+  flock -w 120 9 || die "timed out waiting for $1"
 }
 
 # wait_until SECONDS CHECK... : poll CHECK every 0.2s; fails after SECONDS.
@@ -34,7 +44,11 @@ wait_until() {
   done
 }
 
-pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+# Gone = no such process, or a zombie: daemons get reparented to PID 1, and in
+# containers that reaps late, so kill -0 would keep "seeing" them for seconds.
+pid_gone() {
+  ! kill -0 "$1" 2>/dev/null || [[ $(sed -n 's/^State:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) == Z* ]]
+}
 
 # stop_pid PIDFILE PATTERN NAME [GRACE]: SIGTERM, wait GRACE s (default 30), then SIGKILL.
 # Idempotent: a missing or stale pid file just means "already stopped".

@@ -37,6 +37,7 @@ pong() { [[ -s $PIDFILE && $(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)
 
 cmd_start() {
   command -v redis-server >/dev/null || die "redis-server missing: run '$0 install' first"
+  take_lock "$RDIR/.lock"
   if live_pid "$PIDFILE" "$MATCH" >/dev/null; then
     pong && { log "already running on $ADDR"; return 0; }
     log "already starting, waiting"
@@ -53,11 +54,12 @@ pidfile $PIDFILE
 logfile $LOG
 dir $RDIR
 appendonly no
+# RDB snapshots keep their defaults: data survives a stop/start.
 EOF
     rm -f "$PIDFILE"
     log "starting redis on $ADDR"
     # Daemonized: redis forks, detaches and writes its own pid file.
-    redis-server "$CONF" || die "redis-server failed to start, see $LOG"
+    redis-server "$CONF" 9>&- || die "redis-server failed to start, see $LOG"
   fi
   if ! wait_until 10 pong; then
     tail -n 20 "$LOG" >&2 2>/dev/null || true
@@ -67,7 +69,7 @@ EOF
 }
 
 # SIGTERM = graceful shutdown in redis (writes the RDB snapshot, removes the pid file).
-cmd_stop() { stop_pid "$PIDFILE" "$MATCH" redis 30; }
+cmd_stop() { take_lock "$RDIR/.lock"; stop_pid "$PIDFILE" "$MATCH" redis 30; }
 
 cmd_status() {
   local pid

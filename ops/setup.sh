@@ -26,7 +26,7 @@ want=$(file_hash "$TT_ROOT/pyproject.toml")
 if [[ -f $STAMP && $(<"$STAMP") == "$want" ]]; then
   log "python deps up to date (pyproject.toml unchanged)"
 else
-  log "pip install -e '.[dev]' (pyproject.toml new or changed; first time pulls torch, takes minutes)"
+  log "pip install -e '.[dev]' (pyproject.toml new or changed)"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "${TT_ROOT}[dev]"
   # Stamp only after pip succeeded, so a failed install is retried next run.
   echo "$want" >"$STAMP"

@@ -6,6 +6,7 @@ the evaluated path is the served path.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -23,3 +24,20 @@ class Extractor(Protocol):
     def extract_batch(self, texts: Sequence[str]) -> list[list[TokenMention]]:
         """Mentions for each text, in text order, each list ordered by start offset."""
         ...
+
+
+# Backend name → "module:class"; imported only when asked for, so the rules never pay for torch.
+BACKENDS: dict[str, str] = {
+    "rules": "model.rules:RuleExtractor",
+    "cashtag": "model.cashtag:CashtagExtractor",
+    "model": "model.neural:NeuralExtractor",
+}
+
+
+def load_extractor(backend: str) -> Extractor:
+    """A ready extractor for ``backend``, one of :data:`BACKENDS` ("rules", "cashtag", ...)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown extractor backend {backend!r}; known: {', '.join(sorted(BACKENDS))}")
+    module, _, cls = BACKENDS[backend].partition(":")
+    extractor: Extractor = getattr(importlib.import_module(module), cls)()
+    return extractor

@@ -166,7 +166,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from model.evaluate import evaluate_file
 
-    report = evaluate_file(args.file, args.backend or ["cashtag", "rules", settings.extractor], args.errors)
+    backends = args.backend or list(dict.fromkeys(["cashtag", "rules", settings.extractor]))
+    report = evaluate_file(args.file, backends, args.errors)
     print(report.to_markdown())
     return 0
 

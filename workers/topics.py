@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -23,7 +25,12 @@ def ensure_topics(settings: Settings) -> dict[str, int]:
                 )
             except TopicAlreadyExistsError:
                 pass
-        described = admin.describe_topics(names)
-        return {t["name"]: len(t["partitions"]) for t in described}
+        # A just-created topic can describe with no partitions until its metadata settles.
+        deadline = time.monotonic() + 30
+        while True:
+            counts = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(names)}
+            if all(counts.values()) or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.2)
     finally:
         admin.close()

@@ -5,6 +5,8 @@
 #      successful install (stamp: its sha256, kept inside the venv)
 #   3. redis-server via apt if missing      (ops/redis.sh install)
 #   4. Kafka jars via Maven if pom changed  (ops/kafka.sh install)
+#   5. docker-compose via apt if missing    (tests/deploy validate docker-compose*.yml with it;
+#      no Docker engine is needed for that)
 #
 # Env: TT_VENV (<repo>/.venv), TT_RUN_DIR (<repo>/.run)
 set -euo pipefail
@@ -34,4 +36,5 @@ fi
 
 "$TT_ROOT/ops/redis.sh" install
 "$TT_ROOT/ops/kafka.sh" install
+command -v docker-compose >/dev/null || apt_install docker-compose
 log "done"

@@ -35,6 +35,7 @@ def settings(services: Settings) -> Settings:
             "redis_prefix": f"test:{tag}",
             "partitions": 4,
             "commit_interval": 0.5,
+            "metrics_port": 0,  # several workers per test share this host
         }
     )
 

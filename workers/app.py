@@ -15,10 +15,12 @@ import time
 from collections.abc import Sequence
 
 import faust
+from aiokafka.errors import IllegalStateError
 from faust.types import EventT
 
 from model.extractor import Extractor, load_extractor
 from schemas import encode
+from workers import metrics
 from workers.pipeline import BatchOutcome, BatchProcessor, RawRecord
 from workers.settings import Settings
 from workers.store import FeedStore
@@ -27,6 +29,8 @@ log = logging.getLogger("tickertape.worker")
 
 #: Longest pause between retries while Redis or Kafka is unreachable; the batch is never dropped.
 MAX_BACKOFF_S = 30.0
+#: Seconds between refreshes of the consumer-lag gauges.
+LAG_INTERVAL_S = 10.0
 
 
 def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.App:
@@ -51,6 +55,7 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
     mentions = app.topic(settings.mentions_topic, partitions=settings.partitions)
     dead_letters = app.topic(settings.dlq_topic, partitions=settings.partitions)
     processor = BatchProcessor(extractor or load_extractor(settings.extractor), FeedStore.connect(settings))
+    metrics.EXTRACTOR.info({"backend": processor.extractor.name})
 
     async def publish(outcome: BatchOutcome) -> None:
         futures = [
@@ -75,14 +80,16 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
                 outcome = await asyncio.get_running_loop().run_in_executor(None, processor.process, records)
                 await publish(outcome)
             except Exception:  # noqa: BLE001 - Redis/Kafka outage: retry, never ack unprocessed
+                metrics.BATCH_RETRIES.inc()
                 log.exception("batch of %d failed; retrying in %.1fs", len(records), backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
+            elapsed = time.perf_counter() - started
+            metrics.record_batch(len(records), elapsed, outcome.results, len(outcome.dead_letters))
             log.info(
                 "batch=%d new=%d published=%d dead=%d in %.0f ms",
-                len(records), outcome.new, len(outcome.to_publish), len(outcome.dead_letters),
-                (time.perf_counter() - started) * 1000,
+                len(records), outcome.new, len(outcome.to_publish), len(outcome.dead_letters), elapsed * 1000,
             )
             return
 
@@ -98,10 +105,27 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
                 await task
                 raise
 
+    @app.timer(LAG_INTERVAL_S)
+    async def refresh_lag() -> None:
+        # From what the consumer already knows (last fetched highwater, fetch position): no broker
+        # round trip. Position runs ahead of the committed offset by the records buffered in
+        # memory; `tickertape lag` gives the committed view of the whole group.
+        consumer = app.consumer
+        lags: dict[tuple[str, int], int] = {}
+        for tp in consumer.assignment():
+            try:
+                highwater, position = consumer.highwater(tp), await consumer.position(tp)
+            except IllegalStateError:  # revoked by a rebalance since assignment() was read
+                continue
+            if highwater is not None and position is not None:
+                lags[(tp.topic, tp.partition)] = max(0, highwater - position)
+        metrics.set_lag(lags)
+
     return app
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     """Run one worker until SIGTERM/SIGINT; it joins the consumer group of ``settings``."""
     app = create_app(settings)
+    metrics.serve(settings.metrics_port)
     faust.Worker(app, loglevel=loglevel).execute_from_commandline()

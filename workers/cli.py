@@ -105,6 +105,47 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_lag(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.lag import consumer_lag
+
+    rows = consumer_lag(settings, group=args.group)
+    if args.json:
+        for row in rows:
+            _print_json(vars(row))
+        return 0
+    print(f"group {args.group or settings.worker_group} on {settings.tweets_topic}")
+    print(f"{'partition':>9} {'committed':>10} {'end':>10} {'lag':>8}  owner")
+    for row in rows:
+        committed = "-" if row.committed is None else row.committed
+        print(f"{row.partition:>9} {committed:>10} {row.end:>10} {row.lag:>8}  {row.owner or '-'}")
+    print(f"{'total':>9} {'':>10} {'':>10} {sum(r.lag for r in rows):>8}")
+    return 0
+
+
+def cmd_dlq_show(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.dlq import dead_letters
+
+    for letter in dead_letters(settings):
+        if args.json:
+            _print_json(letter.model_dump(mode="json"))
+        else:
+            print(f"{letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.stage:<6} {letter.source}  {letter.reason}")
+    return 0
+
+
+def cmd_dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.dlq import replay
+    from workers.ingest import FieldMap
+
+    fields = FieldMap(args.id_field, args.author_field, args.text_field, args.time_field)
+    report = replay(settings, fields, default_author=args.default_author)
+    print(f"replayed {report.replayed} tweets to {settings.tweets_topic}, "
+          f"{sum(report.failing.values())} still failing", file=sys.stderr)
+    for reason, n in report.failing.most_common():
+        print(f"  {n:>6}  {reason}", file=sys.stderr)
+    return 0
+
+
 # --- queries -------------------------------------------------------------------------------------
 
 
@@ -218,6 +259,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-max", type=int, help="most tweets per batch (default: TT_BATCH_MAX)")
     p.add_argument("--batch-within", type=float, help="seconds to wait for a batch to fill (default: TT_BATCH_WITHIN)")
     p.add_argument("--loglevel", default="info", help="worker log level (default info)")
+
+    p = command("lag", cmd_lag, "consumer lag of the worker group per partition of the tweets topic")
+    p.add_argument("--group", help="consumer group (default: TT_WORKER_GROUP)")
+    p.add_argument("--json", action="store_true", help="one JSON object per partition")
+
+    dlq = command("dlq", None, "the dead-letter topic: show it, or replay what now parses").add_subparsers(
+        dest="dlq_command", required=True, metavar="ACTION")
+    p = dlq.add_parser("show", help="list the dead letters with their reasons")
+    p.set_defaults(handler=cmd_dlq_show)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p = dlq.add_parser("replay", help="send dead letters that now parse as tweets to the tweets topic (idempotent)")
+    p.set_defaults(handler=cmd_dlq_replay)
+    p.add_argument("--id-field", default="id", help="payload field with the tweet id (default id)")
+    p.add_argument("--author-field", default="author", help="payload field with the author (default author)")
+    p.add_argument("--text-field", default="text", help="payload field with the text (default text)")
+    p.add_argument("--time-field", default="created_at", help="payload field with the tweet time (default created_at)")
+    p.add_argument("--default-author", help="author for payloads without one")
 
     for name, unfollow in (("follow", False), ("unfollow", True)):
         p = command(name, cmd_follow, f"make USER {name} ACCOUNTs; prints whom USER follows")

@@ -38,8 +38,12 @@ def _start_workers(n: int, settings: Settings, logs: Path) -> list[tuple[subproc
     workers = []
     for i in range(n):
         log = logs / f"worker-{i}.log"
+        # One /metrics port per worker process on this host: 9108, 9109, …
+        port = {"TT_METRICS_PORT": str(settings.metrics_port + i if settings.metrics_port else 0)}
         with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker"], stdout=out, stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "workers.cli", "worker"], stdout=out, stderr=subprocess.STDOUT, env={**env, **port}
+            )
         workers.append((proc, log))
     return workers
 

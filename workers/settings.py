@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         default=1.0, gt=0,
         description="Seconds between offset commits; what a crashed worker's successor re-reads at most.",
     )
+    metrics_port: int = Field(
+        default=9108, ge=0, le=65535,
+        description="Port of the worker's Prometheus /metrics endpoint; 0 = off. Each worker process needs "
+        "its own: fine as is in containers (one worker each), use 0 or distinct ports for several on one host.",
+    )
 
     # --- Redis outputs --------------------------------------------------------------------------
     redis_prefix: str = Field(default="tt", description="Prefix of every Redis key, so several deployments can share one Redis.")

@@ -33,7 +33,7 @@ FOLLOWED = [f"synth_{i:03d}" for i in range(0, 40, 3)]
 def worker_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a `tickertape worker` process use ``settings``."""
     names = ("tweets_topic", "mentions_topic", "dlq_topic", "worker_group", "redis_prefix", "partitions",
-             "commit_interval", "session_timeout", "kafka_port", "redis_port", "extractor", "batch_max")
+             "commit_interval", "session_timeout", "kafka_port", "redis_port", "extractor", "batch_max", "metrics_port")
     return {**os.environ, **{f"TT_{n.upper()}": str(getattr(settings, n)) for n in names}}
 
 
@@ -139,6 +139,7 @@ def test_stream_processes_every_tweet_once(settings: Settings, store: FeedStore,
     raw.close()
 
     wait_for(store, len(tweets))
+    assert all(proc.poll() is None for proc in workers.procs), "a worker died: see its log"
     check_outputs(settings, store, tweets)
     letters = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, 2)]
     assert sorted(d.reason.split(":")[0] for d in letters) == ["invalid tweet", "not JSON"]

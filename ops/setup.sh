@@ -7,6 +7,8 @@
 #   4. Kafka jars via Maven if pom changed  (ops/kafka.sh install)
 #   5. docker-compose via apt if missing    (tests/deploy validate docker-compose*.yml with it;
 #      no Docker engine is needed for that)
+#   6. chromium + chromium-driver via apt if missing (tests/api's browser test drives the web page
+#      headless with them; selenium never downloads a browser)
 #
 # Env: TT_VENV (<repo>/.venv), TT_RUN_DIR (<repo>/.run)
 set -euo pipefail
@@ -37,4 +39,5 @@ fi
 "$TT_ROOT/ops/redis.sh" install
 "$TT_ROOT/ops/kafka.sh" install
 command -v docker-compose >/dev/null || apt_install docker-compose
+[[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] || apt_install chromium chromium-driver
 log "done"

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from workers.settings import Settings, get_settings
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
+#: A duration as the CLI and the API take it: an amount and a unit, e.g. 90s, 15m, 1h, 2d.
+DURATION_PATTERN = r"^(\d{1,6})([smhd])$"
+_DURATION = re.compile(DURATION_PATTERN)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -194,6 +196,13 @@ def cmd_mentions(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.api import serve
+
+    serve(settings.model_copy(update={"api_host": args.host or settings.api_host, "api_port": args.port or settings.api_port}))
+    return 0
+
+
 # --- extraction ----------------------------------------------------------------------------------
 
 
@@ -298,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("symbol")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = command("api", cmd_api, "serve the HTTP API (/api, /openapi.json) and the live web page (/)")
+    p.add_argument("--host", help="listen address (default: TT_API_HOST)")
+    p.add_argument("--port", type=int, help="listen port (default: TT_API_PORT)")
 
     p = command("extract", cmd_extract, "print one JSON line of tokens and mentions per input line {id, text}")
     p.add_argument("file", type=existing_file)

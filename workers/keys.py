@@ -39,9 +39,15 @@ class Keys:
         """ZSET tweet id → tweet time (ms): every processed tweet that mentions ``symbol``."""
         return f"{self.prefix}:mentions:{symbol}"
 
-    def trend(self, bucket: int) -> str:
-        """ZSET symbol → mentions in the time bucket ``bucket`` (tweet time // bucket seconds)."""
-        return f"{self.prefix}:trend:{bucket}"
+    def trend(self, bucket: int, user: str | None = None) -> str:
+        """ZSET symbol → tweets mentioning it in time bucket ``bucket`` (tweet time // bucket seconds):
+        all tweets, or only those fanned out to ``user``'s feed."""
+        return f"{self.prefix}:trend:{bucket}" if user is None else f"{self.prefix}:trend:{bucket}:{user}"
+
+    def live(self, user: str) -> str:
+        """Pub/sub CHANNEL: each result added to ``user``'s feed, as ExtractionResult JSON, published
+        by the write script once it is in the feed (read by the API's live stream)."""
+        return f"{self.prefix}:live:{user}"
 
     def stats(self) -> str:
         """HASH of counters: tweets, tweets_with_mentions, mentions, dead_letters."""

@@ -90,6 +90,22 @@ class Settings(BaseSettings):
     trend_bucket: int = Field(default=60, ge=1, description="Seconds per trending bucket; windows are whole buckets.")
     trend_retention: int = Field(default=48 * 3600, ge=60, description="Seconds trending buckets are kept; the longest window you can ask for.")
 
+    # --- HTTP API (`tickertape api`) -----------------------------------------------------------
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address `tickertape api` listens on; 0.0.0.0 to serve other hosts (set TT_API_TOKEN then).",
+    )
+    api_port: int = Field(default=8080, ge=1, le=65535, description="Port of `tickertape api` (the JSON API and the web page).")
+    api_page_max: int = Field(
+        default=100, ge=1, le=1000,
+        description="Most items one API request may ask for (`limit`); larger asks are refused with 422.",
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="If set, every /api request needs it, as 'Authorization: Bearer <token>' or '?token=<token>' "
+        "(for EventSource, which cannot set headers). Unset: no auth (fine on 127.0.0.1).",
+    )
+
     @property
     def bootstrap(self) -> str:
         """The Kafka bootstrap servers in use."""

@@ -21,10 +21,14 @@ from workers.keys import Keys
 from workers.settings import Settings, get_settings
 
 # One tweet's whole write, atomic and at most once: the result key is SET NX first, and if it
-# already exists (a redelivered batch) nothing else runs, so counters are never bumped twice.
-#   KEYS: result, stats, trend bucket, one mentions timeline per token, then the feed keys.
+# already exists (a redelivered batch) nothing else runs, so counters are never bumped twice and
+# nobody is told twice.
+#   KEYS: result, stats, trend bucket, one mentions timeline per token, then per follower
+#         n_tok + 2 keys: the feed, its per-token feeds, the follower's trend bucket.
 #   ARGV: result JSON, result TTL, score (tweet time, ms), tweet id, mentions cap, feed cap,
-#         trend bucket expiry (unix s), token count, then the tokens.
+#         trend bucket expiry (unix s), token count, the tokens, then one live channel per
+#         follower (channels are not keys). The PUBLISH comes after the follower's feed writes,
+#         so a subscriber that reads the feed on a message finds the item there.
 _WRITE_RESULT = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[2], 'tweets', 1)
@@ -40,16 +44,23 @@ for i = 1, n_tok do
   redis.call('ZREMRANGEBYRANK', KEYS[3 + i], 0, -mentions_cap - 1)
 end
 redis.call('EXPIREAT', KEYS[3], ARGV[7])
-for i = 4 + n_tok, #KEYS do
-  redis.call('ZADD', KEYS[i], score, id)
-  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -feed_cap - 1)
+local follower = 0
+for first = 4 + n_tok, #KEYS, n_tok + 2 do
+  follower = follower + 1
+  for i = first, first + n_tok do
+    redis.call('ZADD', KEYS[i], score, id)
+    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -feed_cap - 1)
+  end
+  local trend = KEYS[first + n_tok + 1]
+  for t = 1, n_tok do redis.call('ZINCRBY', trend, 1, ARGV[8 + t]) end
+  redis.call('EXPIREAT', trend, ARGV[7])
+  redis.call('PUBLISH', ARGV[8 + n_tok + follower], ARGV[1])
 end
 return 1
 """
 
-
-def _handle(name: str) -> str:
-    """Accounts and users are case-insensitive and may be written with '@'."""
+def handle(name: str) -> str:
+    """The stored form of an account or user name: case-insensitive, may be written with '@'."""
     return name.strip().lstrip("@").lower()
 
 
@@ -79,7 +90,7 @@ class FeedStore:
         """Store each result and fan it out; True where it was new, False for a redelivery."""
         if not results:
             return []
-        authors = sorted({_handle(r.author) for r in results})
+        authors = sorted({handle(r.author) for r in results})
         pipe = self.redis.pipeline(transaction=False)
         for author in authors:
             pipe.smembers(self.keys.followers(author))
@@ -90,18 +101,19 @@ class FeedStore:
         for result in results:
             created = result.created_at.timestamp()
             bucket = int(created // s.trend_bucket)
-            feed_keys: list[str] = []
-            if result.tokens:
-                for user in followers[_handle(result.author)]:
-                    feed_keys.append(self.keys.feed(user))
-                    feed_keys.extend(self.keys.feed(user, sym) for sym in result.tokens)
+            fan_out = followers[handle(result.author)] if result.tokens else []
+            follower_keys: list[str] = []
+            for user in fan_out:
+                follower_keys.append(self.keys.feed(user))
+                follower_keys.extend(self.keys.feed(user, sym) for sym in result.tokens)
+                follower_keys.append(self.keys.trend(bucket, user))
             self._write_result(
                 keys=[
                     self.keys.result(result.tweet_id),
                     self.keys.stats(),
                     self.keys.trend(bucket),
                     *(self.keys.mentions(sym) for sym in result.tokens),
-                    *feed_keys,
+                    *follower_keys,
                 ],
                 args=[
                     encode(result),
@@ -113,6 +125,7 @@ class FeedStore:
                     (bucket + 1) * s.trend_bucket + s.trend_retention,
                     len(result.tokens),
                     *result.tokens,
+                    *(self.keys.live(user) for user in fan_out),
                 ],
                 client=pipe,
             )
@@ -143,8 +156,8 @@ class FeedStore:
 
     def follow(self, user: str, accounts: Iterable[str]) -> int:
         """Make ``user`` follow ``accounts``; returns how many were new. Only later tweets fan out."""
-        user = _handle(user)
-        handles = sorted({_handle(a) for a in accounts})
+        user = handle(user)
+        handles = sorted({handle(a) for a in accounts})
         if not handles:
             return 0
         pipe = self.redis.pipeline(transaction=True)
@@ -155,8 +168,8 @@ class FeedStore:
 
     def unfollow(self, user: str, accounts: Iterable[str]) -> int:
         """Stop ``user`` following ``accounts``; items already in the feed stay."""
-        user = _handle(user)
-        handles = sorted({_handle(a) for a in accounts})
+        user = handle(user)
+        handles = sorted({handle(a) for a in accounts})
         if not handles:
             return 0
         pipe = self.redis.pipeline(transaction=True)
@@ -167,7 +180,7 @@ class FeedStore:
 
     def following(self, user: str) -> list[str]:
         """Accounts ``user`` follows, sorted."""
-        return sorted(m.decode() for m in self.redis.smembers(self.keys.following(_handle(user))))
+        return sorted(m.decode() for m in self.redis.smembers(self.keys.following(handle(user))))
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -183,7 +196,7 @@ class FeedStore:
 
         ``token``: only tweets mentioning this symbol. ``before``: page by tweet time (exclusive).
         """
-        key = self.keys.feed(_handle(user), token.upper() if token else None)
+        key = self.keys.feed(handle(user), token.upper() if token else None)
         return [FeedItem.of(r) for r in self._newest(key, limit, before)]
 
     def mentions(self, symbol: str, limit: int = 50, before: datetime | None = None) -> list[ExtractionResult]:
@@ -191,20 +204,38 @@ class FeedStore:
         return self._newest(self.keys.mentions(symbol.upper()), limit, before)
 
     def trending(
-        self, window: timedelta = timedelta(hours=1), limit: int = 10, now: datetime | None = None
+        self,
+        window: timedelta = timedelta(hours=1),
+        limit: int = 10,
+        now: datetime | None = None,
+        user: str | None = None,
     ) -> list[tuple[str, int]]:
-        """Symbols by number of tweets mentioning them in the last ``window`` of tweet time."""
+        """Symbols by number of tweets mentioning them in the last ``window`` of tweet time.
+
+        ``user``: count only tweets fanned out to that user's feed.
+        """
+        return self.window_counts(window, now=now, user=user).most_common(limit)
+
+    def window_counts(
+        self, window: timedelta, now: datetime | None = None, user: str | None = None, back: int = 0
+    ) -> Counter[str]:
+        """Tweets per symbol in a window of tweet time, as whole trend buckets.
+
+        ``now``: the window's end (default: now); ``back``: how many windows earlier (1 = the window
+        before, to compare with); ``user``: only tweets fanned out to that user's feed.
+        """
         step = self.settings.trend_bucket
-        end = int((now or datetime.now(timezone.utc)).timestamp() // step)
-        start = end - max(1, int(window.total_seconds() // step)) + 1
+        width = max(1, int(window.total_seconds() // step))
+        end = int((now or datetime.now(timezone.utc)).timestamp() // step) - back * width
+        owner = handle(user) if user else None
         pipe = self.redis.pipeline(transaction=False)
-        for bucket in range(start, end + 1):
-            pipe.zrange(self.keys.trend(bucket), 0, -1, withscores=True)
+        for bucket in range(end - width + 1, end + 1):
+            pipe.zrange(self.keys.trend(bucket, owner), 0, -1, withscores=True)
         counts: Counter[str] = Counter()
         for members in pipe.execute():
             for symbol, score in members:
                 counts[symbol.decode()] += int(score)
-        return counts.most_common(limit)
+        return counts
 
     def stats(self) -> dict[str, int]:
         """Counters: tweets, tweets_with_mentions, mentions, dead_letters."""

@@ -8,14 +8,18 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from workers.settings import Settings, get_settings
 
 #: A duration as the CLI and the API take it: an amount and a unit, e.g. 90s, 15m, 1h, 2d.
 DURATION_PATTERN = r"^(\d{1,6})([smhd])$"
+R = TypeVar("R")
 _DURATION = re.compile(DURATION_PATTERN)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -37,6 +41,15 @@ def existing_file(text: str) -> Path:
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _print_rows(rows: Iterable[R], as_json: bool, line: Callable[[R], str]) -> None:
+    """Each row as a JSON line (models dumped as JSON) or as the text ``line`` makes of it."""
+    for row in rows:
+        if as_json:
+            _print_json(row.model_dump(mode="json") if isinstance(row, BaseModel) else row)
+        else:
+            print(line(row))
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -127,11 +140,8 @@ def cmd_lag(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_dlq_show(args: argparse.Namespace, settings: Settings) -> int:
     from workers.dlq import dead_letters
 
-    for letter in dead_letters(settings):
-        if args.json:
-            _print_json(letter.model_dump(mode="json"))
-        else:
-            print(f"{letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.stage:<6} {letter.source}  {letter.reason}")
+    _print_rows(dead_letters(settings), args.json,
+                lambda d: f"{d.failed_at:%Y-%m-%d %H:%M:%S} {d.stage:<6} {d.source}  {d.reason}")
     return 0
 
 
@@ -166,33 +176,24 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
     from workers.store import FeedStore
 
-    for item in FeedStore.connect(settings).feed(args.user, token=args.token, limit=args.limit):
-        if args.json:
-            _print_json(item.model_dump(mode="json"))
-        else:
-            print(f"{item.created_at:%Y-%m-%d %H:%M} @{item.author} [{' '.join(item.tokens)}] {item.text!r}")
+    _print_rows(FeedStore.connect(settings).feed(args.user, token=args.token, limit=args.limit), args.json,
+                lambda i: f"{i.created_at:%Y-%m-%d %H:%M} @{i.author} [{' '.join(i.tokens)}] {i.text!r}")
     return 0
 
 
 def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
     from workers.store import FeedStore
 
-    for symbol, count in FeedStore.connect(settings).trending(args.window, limit=args.limit):
-        if args.json:
-            _print_json({"symbol": symbol, "tweets": count})
-        else:
-            print(f"{symbol:<12} {count}")
+    rows = [{"symbol": s, "tweets": n} for s, n in FeedStore.connect(settings).trending(args.window, limit=args.limit)]
+    _print_rows(rows, args.json, lambda r: f"{r['symbol']:<12} {r['tweets']}")
     return 0
 
 
 def cmd_mentions(args: argparse.Namespace, settings: Settings) -> int:
     from workers.store import FeedStore
 
-    for result in FeedStore.connect(settings).mentions(args.symbol, limit=args.limit):
-        if args.json:
-            _print_json(result.model_dump(mode="json"))
-        else:
-            print(f"{result.created_at:%Y-%m-%d %H:%M} @{result.author} {result.text!r}")
+    _print_rows(FeedStore.connect(settings).mentions(args.symbol, limit=args.limit), args.json,
+                lambda r: f"{r.created_at:%Y-%m-%d %H:%M} @{r.author} {r.text!r}")
     return 0
 
 

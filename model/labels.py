@@ -1,0 +1,63 @@
+"""Tag set of the token-classification model, and how a span's kind is read off its text.
+
+The model tags mention spans with plain BIO (one span type). The :class:`MentionKind` of a span is
+decided deterministically from how it is written (``$`` → cashtag, ``#`` → hashtag, ``0x…`` →
+contract, CJK → Chinese name, upper case → ticker, else a name), which is exact for every kind,
+so the network does not have to learn it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schemas import MentionKind
+
+O, B, I = "O", "B-MENTION", "I-MENTION"  # noqa: E741 - I is the BIO name
+LABELS: list[str] = [O, B, I]
+LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
+ID2LABEL: dict[int, str] = dict(enumerate(LABELS))
+IGNORE_INDEX = -100  # what torch's cross-entropy skips
+
+EVM_RE = re.compile(r"0x[0-9a-fA-F]{40}(?![0-9a-fA-F])")
+SOLANA_RE = re.compile(r"(?<![1-9A-HJ-NP-Za-km-z])[1-9A-HJ-NP-Za-km-z]{32,44}(?![1-9A-HJ-NP-Za-km-z])")
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Per-token casing classes, fed to the encoder as an extra embedding (the base vocabulary is
+# uncased, so without it "NEAR" and "near" are the same input).
+CASE_PAD, CASE_NONE, CASE_LOWER, CASE_UPPER, CASE_TITLE, CASE_MIXED = range(6)
+N_CASE = 6
+
+
+def casing(piece: str) -> int:
+    """Casing class of one token's original characters."""
+    letters = [c for c in piece if c.isalpha() and (c.isupper() or c.islower())]
+    if not letters:
+        return CASE_NONE
+    if all(c.islower() for c in letters):
+        return CASE_LOWER
+    if all(c.isupper() for c in letters):
+        return CASE_UPPER
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return CASE_TITLE
+    return CASE_MIXED
+
+
+def is_solana_mint(text: str) -> bool:
+    """Base58 of 32-44 chars with both digits and letters (plain long words are not mints)."""
+    return bool(SOLANA_RE.fullmatch(text)) and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
+def kind_of(span: str) -> MentionKind:
+    """How a span is written, which is what the resolver needs to know."""
+    if span.startswith("$"):
+        return MentionKind.CASHTAG
+    if span.startswith("#"):
+        return MentionKind.HASHTAG
+    if EVM_RE.fullmatch(span) or is_solana_mint(span):
+        return MentionKind.CONTRACT
+    if CJK_RE.search(span):
+        return MentionKind.ZH_NAME
+    letters = [c for c in span if c.isalpha()]
+    if letters and all(c.isupper() for c in letters) and " " not in span.strip():
+        return MentionKind.TICKER
+    return MentionKind.NAME

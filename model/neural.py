@@ -120,6 +120,8 @@ class NeuralExtractor:
             # introduces it as a token ("coin NOVA", "NOVA token"): the rules' pattern decides.
             if not any(word in (m.group(1), m.group(2)) for m in NEW_TOKEN.finditer(self._text)):
                 return None, kind
+        if kind is MentionKind.NAME and word.upper() in self.registry.not_tickers:
+            return None, kind  # slang and acronyms ("gm", "ceo") that a token list happens to hold
         got = resolve(span, kind, self.registry)
         if got is not None or kind is not MentionKind.NAME:
             return got, kind

@@ -6,6 +6,7 @@ kafka/redis are pointed at the local broker and Redis, and names are made unique
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -80,7 +81,30 @@ def test_compose_services_run_the_pipeline(settings: Settings, store: FeedStore,
         scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
         assert f"tickertape_tweets_processed_total {TWEETS:.1f}" in scraped
         assert 'tickertape_extractor_info{backend="rules' in scraped
+        check_api_serves(settings, variables, tmp_path)
     finally:
         worker.send_signal(signal.SIGTERM)
         # SIGTERM: the worker finishes its batch, commits and exits cleanly.
         assert worker.wait(timeout=60) == 0, log.read_text()[-3000:]
+
+
+def check_api_serves(settings: Settings, variables: dict[str, str], tmp_path: Path) -> None:
+    """The compose `api` service's command answers with what the worker wrote."""
+    command, env = service("api", settings, variables)
+    port = free_port()
+    command = [str(port) if arg == "8080" else arg for arg in command]  # the container port, here shared
+    with (tmp_path / "api.log").open("wb") as out:
+        api = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/trending?window=1h", timeout=5).read()
+                break
+            except OSError:
+                assert api.poll() is None and time.monotonic() < deadline, (tmp_path / "api.log").read_text()
+                time.sleep(0.3)
+        assert json.loads(body)["tokens"], body
+    finally:
+        api.send_signal(signal.SIGTERM)
+        api.wait(timeout=30)

@@ -174,3 +174,23 @@ def test_worker_killed_mid_stream_loses_and_double_counts_nothing(
     # A message published in the instant between Kafka's ack and the Redis marker can repeat:
     # at most one batch of them.
     check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
+
+
+def test_sigterm_finishes_and_commits_the_batch_in_hand(
+    settings: Settings, store: FeedStore, workers: Workers
+) -> None:
+    """Stopped mid-stream, a worker leaves exactly what it stored committed: nothing processed twice
+    by its successor, nothing skipped. The tagger backend makes batches slow enough to be caught in."""
+    from workers.lag import consumer_lag
+
+    workers.env["TT_EXTRACTOR"] = "model"
+    tweets = list(Firehose(accounts=40, run="term").tweets(1500))
+    worker = workers.start()
+    send(settings, tweets)
+    wait_for(store, 100, timeout=300)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=120) == 0
+    stored = store.stats()["tweets"]
+    committed = sum(row.committed or 0 for row in consumer_lag(settings))
+    assert 0 < stored < len(tweets), "stopped after the stream ended: nothing was tested"
+    assert committed == stored

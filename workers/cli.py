@@ -224,9 +224,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.demo import run_demo
+    from workers.demo import REAL_TWEETS, run_demo
 
-    return run_demo(settings, tweets=args.tweets, workers=args.workers, rate=args.rate)
+    real = None if args.no_real else args.real or REAL_TWEETS
+    return run_demo(settings, tweets=args.tweets, workers=args.workers, rate=args.rate, real=real)
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
@@ -326,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tweets", type=int, default=3000, help="synthetic tweets to stream (default 3000)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--rate", type=float, default=300.0, help="tweets per second (default 300)")
+    p.add_argument("--real", type=existing_file, help="JSONL of real tweets to mix in (default: the founders corpus in ../shared, if there)")
+    p.add_argument("--no-real", action="store_true", help="synthetic tweets only")
 
     # Training has its own dataclass arguments (model/train.py): everything after `train` is theirs.
     sub.add_parser("train", add_help=False, help="fine-tune the token model (tickertape train --help)").set_defaults(

@@ -1,5 +1,9 @@
 """`tickertape demo`: Kafka, Redis, workers and a firehose on this machine, watched live.
 
+When a file of real tweets is at hand (by default the founders corpus in ``../shared``, which the
+repository may not ship), a few hundred of them are mixed in, retimed to now, and user ``dave``
+follows their most active authors; without it the demo is synthetic only.
+
 Ends with a sample feed, the trending tokens, throughput and end-to-end latency. Latency is
 ``processed_at - ingested_at`` of each result: from the ingestor's send to the worker's Redis write.
 """
@@ -12,14 +16,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from schemas import ExtractionResult, decode
+from pydantic import ValidationError
+
+from schemas import ExtractionResult, Tweet, decode
 from workers.firehose import Firehose
-from workers.ingest import TweetProducer
+from workers.ingest import RecordMapper, TweetProducer, read_file
 from workers.local import up
-from workers.settings import Settings
+from workers.settings import REPO_ROOT, Settings
 from workers.store import FeedStore
 
 #: Who follows whom in the demo: users over the firehose's synthetic accounts.
@@ -28,6 +35,9 @@ DEMO_FOLLOWS = {
     "bob": [f"synth_{i:03d}" for i in range(10, 30)],
     "carol": [f"synth_{i:03d}" for i in range(0, 50, 5)],
 }
+#: Real tweets mixed into the demo when the file exists (read, never shipped).
+REAL_TWEETS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "founders_2023_2026.jsonl"
+REAL_SAMPLE = 400
 READY_TIMEOUT_S = 180
 DRAIN_TIMEOUT_S = 300
 
@@ -60,35 +70,75 @@ def _wait_ready(workers: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
         time.sleep(0.5)
 
 
+def _real_tweets(path: Path | None, run: str) -> list[Tweet]:
+    """Up to REAL_SAMPLE valid tweets from ``path``, retimed to now, with ids unique to ``run``."""
+    if path is None or not path.is_file():
+        return []
+    mapper = RecordMapper(id_prefix=f"{path.stem}-{run}", retime=True)
+    tweets = []
+    for item in read_file(path):
+        if item.record is not None and len(tweets) < REAL_SAMPLE:
+            try:
+                tweets.append(mapper.tweet(item.record, item.source))
+            except (ValueError, ValidationError):
+                continue
+    return tweets
+
+
+def _interleave(synthetic: list[Tweet], real: list[Tweet]) -> list[Tweet]:
+    """Real tweets spread evenly through the synthetic stream."""
+    if not real:
+        return synthetic
+    step = max(1, len(synthetic) // len(real))
+    mixed: list[Tweet] = []
+    for i, tweet in enumerate(synthetic):
+        mixed.append(tweet)
+        if i % step == 0 and real:
+            mixed.append(real.pop())
+    return mixed + real
+
+
 def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-def run_demo(settings: Settings, tweets: int = 3000, workers: int = 2, rate: float = 300.0) -> int:
-    """Run the demo; returns the exit status (0 when every tweet was processed)."""
+def run_demo(
+    settings: Settings, tweets: int = 3000, workers: int = 2, rate: float = 300.0, real: Path | None = REAL_TWEETS
+) -> int:
+    """Run the demo; returns the exit status (0 when every tweet was processed).
+
+    ``tweets``: synthetic tweets to send; ``real``: a JSONL file of real tweets to mix in (None: none).
+    """
     print("• starting Kafka and Redis, creating topics …", flush=True)
     for topic, partitions in up(settings).items():
         print(f"  {topic}: {partitions} partitions")
+    run = f"{time.time():.0f}"
+    stream = _interleave(list(Firehose(accounts=50, run=run).tweets(tweets)), _real_tweets(real, run))
+    follows = dict(DEMO_FOLLOWS)
+    real_authors = Counter(t.author for t in stream if t.source != "firehose")
+    if real_authors:
+        follows["dave"] = [a for a, _ in real_authors.most_common(5)]
     store = FeedStore.connect(settings)
-    for user, accounts in DEMO_FOLLOWS.items():
+    for user, accounts in follows.items():
         store.follow(user, accounts)
-    print(f"• users: {', '.join(f'{u} follows {len(a)}' for u, a in DEMO_FOLLOWS.items())}")
+    print(f"• users: {', '.join(f'{u} follows {len(a)}' for u, a in follows.items())}")
+    if real_authors:
+        print(f"  dave follows real accounts: {', '.join(follows['dave'])} ({real.name if real else ''})")
 
     print(f"• starting {workers} workers (backend {settings.extractor}) …", flush=True)
     procs = _start_workers(workers, settings, settings.run_dir / "demo")
     try:
         _wait_ready(procs)
-        run = f"{time.time():.0f}"
-        hose = Firehose(accounts=50, run=run)
         before = store.stats().get("tweets", 0)
         producer = TweetProducer(settings)
-        print(f"• streaming {tweets} tweets at {rate:.0f}/s", flush=True)
+        total = len(stream)
+        print(f"• streaming {total} tweets ({total - tweets} real) at {rate:.0f}/s", flush=True)
         started = time.perf_counter()
-        sender = threading.Thread(target=producer.stream, args=(hose.tweets(tweets), rate), daemon=True)
+        sender = threading.Thread(target=producer.stream, args=(stream, rate), daemon=True)
         sender.start()
         done = 0
-        deadline = time.monotonic() + DRAIN_TIMEOUT_S + tweets / max(rate, 1)
-        while done < tweets and time.monotonic() < deadline:
+        deadline = time.monotonic() + DRAIN_TIMEOUT_S + total / max(rate, 1)
+        while done < total and time.monotonic() < deadline:
             time.sleep(1)
             done = store.stats().get("tweets", 0) - before
             elapsed = time.perf_counter() - started
@@ -97,9 +147,8 @@ def run_demo(settings: Settings, tweets: int = 3000, workers: int = 2, rate: flo
         sender.join(timeout=5)
         producer.close()
         print()
-        ids = [t.id for t in Firehose(accounts=50, run=run).tweets(tweets)]
-        _report(store, ids, elapsed)
-        return 0 if done >= tweets else 1
+        _report(store, [t.id for t in stream], elapsed, list(follows))
+        return 0 if done >= total else 1
     finally:
         for proc, _ in procs:
             proc.send_signal(signal.SIGTERM)
@@ -107,13 +156,16 @@ def run_demo(settings: Settings, tweets: int = 3000, workers: int = 2, rate: flo
             proc.wait(timeout=60)
 
 
-def _report(store: FeedStore, ids: list[str], elapsed: float) -> None:
+def _report(store: FeedStore, ids: list[str], elapsed: float, users: list[str]) -> None:
     raws = store.redis.mget([store.keys.result(i) for i in ids])
     results = [decode(ExtractionResult, raw) for raw in raws if raw is not None]
     latencies = sorted((r.processed_at - r.ingested_at).total_seconds() * 1000 for r in results)
-    print("\n• alice's feed (newest 5):")
-    for item in store.feed("alice", limit=5):
-        print(f"  @{item.author:<10} [{' '.join(item.tokens)}] {item.text}")
+    for user in ("alice", "dave"):
+        if user in users:
+            print(f"\n• {user}'s feed (newest 5):")
+            for item in store.feed(user, limit=5):
+                text = " ".join(item.text.split())
+                print(f"  @{item.author:<14} [{' '.join(item.tokens)}] {text[:110]}")
     print("\n• trending, last hour:")
     for symbol, count in store.trending(timedelta(hours=1), limit=8):
         print(f"  {symbol:<8} {count}")

@@ -171,7 +171,8 @@ class TweetProducer:
         )
 
     def send(self, tweet: Tweet) -> None:
-        """Queue ``tweet`` keyed by its author."""
+        """Queue ``tweet`` keyed by its author, stamped with the send time (end-to-end latency starts here)."""
+        tweet = tweet.model_copy(update={"ingested_at": datetime.now(timezone.utc)})
         self._producer.send(self.settings.tweets_topic, key=tweet.author.encode(), value=encode(tweet))
         self.counts.sent += 1
 

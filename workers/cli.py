@@ -13,7 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from pydantic import BaseModel
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from workers.settings import Settings, get_settings
 
@@ -344,11 +346,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # kafka-python logs every failed connection attempt; the command says what failed once.
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    settings = get_settings()
     try:
-        return int(args.handler(args, get_settings()) or 0)
+        return int(args.handler(args, settings) or 0)
     except ValueError as exc:
         print(f"tickertape {args.command}: {exc}", file=sys.stderr)
         return 2
+    except (RedisConnectionError, KafkaConnectionError, KafkaTimeoutError) as exc:
+        where = f"Redis ({_redacted(settings.redis_dsn)})" if isinstance(exc, RedisConnectionError) else f"Kafka ({settings.bootstrap})"
+        hint = " — is it running? `tickertape up` starts the local one" if settings.uses_local_services else ""
+        print(f"tickertape {args.command}: cannot reach {where}{hint}", file=sys.stderr)
+        return 3
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password, for error messages."""
+    return re.sub(r"//[^@/]*@", "//***@", url)
 
 
 if __name__ == "__main__":

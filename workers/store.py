@@ -156,26 +156,23 @@ class FeedStore:
 
     def follow(self, user: str, accounts: Iterable[str]) -> int:
         """Make ``user`` follow ``accounts``; returns how many were new. Only later tweets fan out."""
-        user = handle(user)
-        handles = sorted({handle(a) for a in accounts})
-        if not handles:
-            return 0
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.sadd(self.keys.following(user), *handles)
-        for account in handles:
-            pipe.sadd(self.keys.followers(account), user)
-        return int(pipe.execute()[0])
+        return self._edit_follows(user, accounts, add=True)
 
     def unfollow(self, user: str, accounts: Iterable[str]) -> int:
-        """Stop ``user`` following ``accounts``; items already in the feed stay."""
+        """Stop ``user`` following ``accounts``; returns how many were followed. Feed items stay."""
+        return self._edit_follows(user, accounts, add=False)
+
+    def _edit_follows(self, user: str, accounts: Iterable[str], add: bool) -> int:
+        # Both directions in one transaction: the fan-out reads followers, queries read following.
         user = handle(user)
         handles = sorted({handle(a) for a in accounts})
         if not handles:
             return 0
         pipe = self.redis.pipeline(transaction=True)
-        pipe.srem(self.keys.following(user), *handles)
+        edit = pipe.sadd if add else pipe.srem
+        edit(self.keys.following(user), *handles)
         for account in handles:
-            pipe.srem(self.keys.followers(account), user)
+            edit(self.keys.followers(account), user)
         return int(pipe.execute()[0])
 
     def following(self, user: str) -> list[str]:

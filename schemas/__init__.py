@@ -13,6 +13,7 @@ from schemas.models import (
     MentionKind,
     TokenMention,
     Tweet,
+    canonical_symbol,
 )
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "MentionKind",
     "TokenMention",
     "Tweet",
+    "canonical_symbol",
     "decode",
     "encode",
     "explain",

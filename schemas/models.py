@@ -128,3 +128,12 @@ class DeadLetter(_Contract):
 def distinct_symbols(mentions: list[TokenMention]) -> list[str]:
     """Symbols of ``mentions`` without repeats, in order of first appearance."""
     return list(dict.fromkeys(m.symbol for m in mentions))
+
+
+def canonical_symbol(symbol: str) -> str:
+    """``symbol`` as results carry it (LABELING.md): tickers upper-cased; an unnamed contract as
+    ``CA:<address>`` with an EVM address lower-cased and a Solana mint as written (base58 is case-sensitive)."""
+    head, sep, address = symbol.strip().partition(":")
+    if sep and head.upper() == "CA":
+        return "CA:" + (address.lower() if address.lower().startswith("0x") else address)
+    return symbol.strip().upper()

@@ -27,7 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from schemas import ExtractionResult, FeedItem, decode, encode
+from schemas import ExtractionResult, FeedItem, canonical_symbol, decode, encode
 from workers.cli import DURATION_PATTERN, duration
 from workers.settings import Settings, get_settings
 from workers.store import FeedStore, handle
@@ -222,7 +222,7 @@ def create_app(settings: Settings | None = None, store: FeedStore | None = None)
                          "description": "`ready` once subscribed, then an `item` event (FeedItem JSON) per new feed item."}},
     )
     async def stream(request: Request, user: User, symbol: SymbolFilter = None) -> StreamingResponse:
-        events = _live_events(live, store.keys.live(handle(user)), symbol.upper() if symbol else None, request)
+        events = _live_events(live, store.keys.live(handle(user)), canonical_symbol(symbol) if symbol else None, request)
         # no-transform / X-Accel-Buffering: proxies must pass events through as they come.
         headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
         return StreamingResponse(events, media_type="text/event-stream", headers=headers)

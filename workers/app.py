@@ -63,10 +63,11 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
         ] + [await dead_letters.send(key=d.source.encode(), value=encode(d)) for d in outcome.dead_letters]
         await asyncio.gather(*futures)
         store = processor.store
-        store.count_dead_letters(len(outcome.dead_letters))
-        store.mark_sent(
-            [store.keys.published(r.tweet_id) for r in outcome.to_publish]
-            + [store.keys.dead_letter(d.source) for d in outcome.dead_letters]
+        # Blocking Redis calls stay off the event loop, like the extraction.
+        await asyncio.get_running_loop().run_in_executor(
+            None, store.mark_sent,
+            [store.keys.published(r.tweet_id) for r in outcome.to_publish],
+            [d.source for d in outcome.dead_letters],
         )
 
     async def handle(events: Sequence[EventT]) -> None:

@@ -110,6 +110,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(f"sent {counts.sent} tweets, {counts.dead_letters} dead letters", file=sys.stderr)
     for reason, n in counts.reasons.most_common():
         print(f"  {n:>6}  {reason}", file=sys.stderr)
+    if counts.failed:
+        print(f"tickertape ingest: {counts.failed} records were not acknowledged by Kafka", file=sys.stderr)
+        return 1
     return 0
 
 

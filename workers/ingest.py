@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 import time
 from collections import Counter
@@ -23,6 +24,8 @@ from pydantic import ValidationError
 
 from schemas import DeadLetter, Tweet, encode, explain
 from workers.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class IngestCounts:
 
     sent: int = 0
     dead_letters: int = 0
+    failed: int = 0  # sends Kafka did not acknowledge (after the producer's retries)
     reasons: Counter[str] = field(default_factory=Counter)
 
 
@@ -173,13 +177,15 @@ class TweetProducer:
     def send(self, tweet: Tweet) -> None:
         """Queue ``tweet`` keyed by its author, stamped with the send time (end-to-end latency starts here)."""
         tweet = tweet.model_copy(update={"ingested_at": datetime.now(timezone.utc)})
-        self._producer.send(self.settings.tweets_topic, key=tweet.author.encode(), value=encode(tweet))
+        self._producer.send(self.settings.tweets_topic, key=tweet.author.encode(), value=encode(tweet)).add_errback(
+            self._failed
+        )
         self.counts.sent += 1
 
     def dead_letter(self, payload: str, reason: str, source: str) -> None:
         """Queue a dead letter for a record that is not a tweet."""
         letter = DeadLetter(stage="ingest", reason=reason, payload=payload, source=source)
-        self._producer.send(self.settings.dlq_topic, key=source.encode(), value=encode(letter))
+        self._producer.send(self.settings.dlq_topic, key=source.encode(), value=encode(letter)).add_errback(self._failed)
         self.counts.dead_letters += 1
         self.counts.reasons[reason.split(":", 1)[0]] += 1
 
@@ -204,8 +210,13 @@ class TweetProducer:
         return self.counts
 
     def flush(self) -> None:
-        """Block until every queued send is acknowledged (raises if one failed)."""
+        """Block until every queued send is acknowledged or failed (failures land in ``counts.failed``)."""
         self._producer.flush()
+
+    def _failed(self, exc: BaseException) -> None:
+        # flush() returns either way: without this a rejected record would vanish unnoticed.
+        self.counts.failed += 1
+        log.error("send failed: %r", exc)
 
     def close(self) -> None:
         self._producer.close()

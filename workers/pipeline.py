@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class RawRecord:
     """A record as consumed: ``source`` is 'topic/partition/offset', the dead-letter address."""
 
-    value: bytes
+    value: bytes | None
     source: str
 
 
@@ -39,6 +39,8 @@ class BatchOutcome:
 
 def parse_tweet(record: RawRecord) -> Tweet | DeadLetter:
     """The tweet in ``record``, or a dead letter saying why it is not one."""
+    if not record.value:  # a tombstone or empty message: nothing to decode
+        return DeadLetter(stage="worker", reason="empty record (no value)", payload="", source=record.source)
     try:
         return decode(Tweet, record.value)
     except (orjson.JSONDecodeError, ValidationError) as exc:
@@ -68,7 +70,7 @@ class BatchProcessor:
         mentions = self._extract(tweets, outcome.dead_letters)
         outcome.results = [
             ExtractionResult.of(tweet, found, self.extractor.name)
-            for (tweet, _), found in zip(tweets, mentions)
+            for (tweet, _), found in zip(tweets, mentions, strict=True)
             if found is not None
         ]
         outcome.new = sum(self.store.write_results(outcome.results))
@@ -90,12 +92,13 @@ class BatchProcessor:
         except Exception:  # noqa: BLE001 - find the poison tweet instead of failing the batch
             log.exception("batch extraction failed; retrying tweet by tweet")
         found: list[list[TokenMention] | None] = []
+        failures: list[DeadLetter] = []
         for tweet, source in tweets:
             try:
                 found.append(self.extractor.extract_batch([tweet.text])[0])
             except Exception as exc:  # noqa: BLE001 - one bad tweet must not stop the stream
                 found.append(None)
-                dead.append(
+                failures.append(
                     DeadLetter(
                         stage="worker",
                         reason=f"extractor {self.extractor.name} failed: {exc!r}",
@@ -103,4 +106,9 @@ class BatchProcessor:
                         source=source,
                     )
                 )
+        if len(tweets) > 1 and len(failures) == len(tweets):
+            # Every tweet failing alone points at the extractor (out of memory, a lost GPU), not at
+            # the tweets: fail the batch so it is retried instead of dead-lettering all of it.
+            raise RuntimeError(f"extractor {self.extractor.name} failed on every tweet of the batch")
+        dead.extend(failures)
         return found

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import redis
 
-from schemas import ExtractionResult, FeedItem, decode, encode
+from schemas import ExtractionResult, FeedItem, canonical_symbol, decode, encode
 from workers.keys import Keys
 from workers.settings import Settings, get_settings
 
@@ -29,6 +29,11 @@ from workers.settings import Settings, get_settings
 #         trend bucket expiry (unix s), token count, the tokens, then one live channel per
 #         follower (channels are not keys). The PUBLISH comes after the follower's feed writes,
 #         so a subscriber that reads the feed on a message finds the item there.
+# A dead letter's marker and its count in one step, so a resent letter is never counted twice.
+_MARK_DEAD_LETTER = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then redis.call('HINCRBY', KEYS[2], 'dead_letters', 1) end
+"""
+
 _WRITE_RESULT = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[2], 'tweets', 1)
@@ -77,12 +82,17 @@ class FeedStore:
         self.settings = settings or get_settings()
         self.keys = Keys(self.settings.redis_prefix)
         self._write_result = client.register_script(_WRITE_RESULT)
+        self._mark_dead_letter = client.register_script(_MARK_DEAD_LETTER)
 
     @classmethod
     def connect(cls, settings: Settings | None = None) -> FeedStore:
         """A store on the configured Redis (the local one when none is configured)."""
         settings = settings or get_settings()
-        return cls(redis.Redis.from_url(settings.redis_dsn), settings)
+        # Timeouts turn a Redis that stops answering into an error the worker retries, not a hang.
+        client = redis.Redis.from_url(
+            settings.redis_dsn, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
+        )
+        return cls(client, settings)
 
     # --- writes (workers) -----------------------------------------------------------------------
 
@@ -140,17 +150,17 @@ class FeedStore:
             pipe.exists(key)
         return [bool(n) for n in pipe.execute()]
 
-    def mark_sent(self, markers: Iterable[str]) -> None:
-        """Record that the messages behind ``markers`` were acknowledged by Kafka."""
+    def mark_sent(self, published: Sequence[str], dead_letter_sources: Sequence[str] = ()) -> None:
+        """Record that these messages were acknowledged by Kafka: ``published`` marker keys
+        (``keys.published``), and dead letters by source, each counted once however often it is sent."""
         pipe = self.redis.pipeline(transaction=False)
-        for key in markers:
+        for key in published:
             pipe.set(key, b"1", ex=self.settings.result_ttl)
+        for source in dead_letter_sources:
+            self._mark_dead_letter(
+                keys=[self.keys.dead_letter(source), self.keys.stats()], args=[self.settings.result_ttl], client=pipe
+            )
         pipe.execute()
-
-    def count_dead_letters(self, n: int) -> None:
-        """Add ``n`` to the dead-letter counter."""
-        if n:
-            self.redis.hincrby(self.keys.stats(), "dead_letters", n)
 
     # --- follow graph ---------------------------------------------------------------------------
 
@@ -193,12 +203,12 @@ class FeedStore:
 
         ``token``: only tweets mentioning this symbol. ``before``: page by tweet time (exclusive).
         """
-        key = self.keys.feed(handle(user), token.upper() if token else None)
+        key = self.keys.feed(handle(user), canonical_symbol(token) if token else None)
         return [FeedItem.of(r) for r in self._newest(key, limit, before)]
 
     def mentions(self, symbol: str, limit: int = 50, before: datetime | None = None) -> list[ExtractionResult]:
         """Newest first: processed tweets that mention ``symbol``."""
-        return self._newest(self.keys.mentions(symbol.upper()), limit, before)
+        return self._newest(self.keys.mentions(canonical_symbol(symbol)), limit, before)
 
     def trending(
         self,

@@ -4,7 +4,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from schemas import SCHEMA_VERSION, ExtractionResult, MentionKind, TokenMention, Tweet, decode, encode, explain
+from schemas import SCHEMA_VERSION, ExtractionResult, MentionKind, TokenMention, Tweet, canonical_symbol, decode, encode, explain
 
 
 def _tweet(**overrides: object) -> Tweet:
@@ -49,3 +49,15 @@ def test_bad_records_explain_themselves(payload: bytes, reason: str) -> None:
     with pytest.raises((ValidationError, orjson.JSONDecodeError)) as caught:
         decode(Tweet, payload)
     assert explain(caught.value).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("btc", "BTC"),
+        ("ca:0xAbC0000000000000000000000000000000000001", "CA:0xabc0000000000000000000000000000000000001"),
+        ("CA:7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr", "CA:7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"),
+    ],
+)
+def test_canonical_symbol_keeps_solana_case(written: str, stored: str) -> None:
+    assert canonical_symbol(written) == stored

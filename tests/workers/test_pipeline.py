@@ -44,7 +44,7 @@ def test_redelivery_is_idempotent(store: FeedStore) -> None:
     processor = BatchProcessor(load_extractor("rules"), store)
     records = [raw("1", "long $BTC", 0), RawRecord(b"[]", "tweets/0/1")]
     first = processor.process(records)
-    store.mark_sent([store.keys.published("1"), store.keys.dead_letter("tweets/0/1")])
+    store.mark_sent([store.keys.published("1")], ["tweets/0/1"])
     again = processor.process(records)
     assert (again.new, again.to_publish, again.dead_letters) == (0, [], [])
     assert first.new == 1
@@ -57,3 +57,23 @@ def test_a_tweet_that_breaks_the_extractor_is_dead_lettered_alone(store: FeedSto
     assert [r.tokens for r in outcome.results] == [["ETH"], ["SOL"]]
     (letter,) = outcome.dead_letters
     assert letter.source == "tweets/0/1" and "boom" in letter.reason
+
+
+def test_empty_records_are_dead_letters(store: FeedStore) -> None:
+    outcome = BatchProcessor(load_extractor("rules"), store).process([RawRecord(None, "tweets/0/7")])
+    assert [(d.reason, d.source) for d in outcome.dead_letters] == [("empty record (no value)", "tweets/0/7")]
+
+
+class Broken:
+    """An extractor that has lost its device: it fails on everything."""
+
+    name = "broken"
+
+    def extract_batch(self, texts: Sequence[str]) -> list[list[TokenMention]]:
+        raise RuntimeError("CUDA out of memory")
+
+
+def test_an_extractor_failing_on_every_tweet_fails_the_batch(store: FeedStore) -> None:
+    with pytest.raises(RuntimeError, match="failed on every tweet"):
+        BatchProcessor(Broken(), store).process([raw("1", "long $ETH", 0), raw("2", "short $SOL", 1)])
+    assert store.stats() == {}  # nothing stored: the batch is retried whole

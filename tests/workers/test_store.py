@@ -72,3 +72,18 @@ def test_sent_markers(store: FeedStore) -> None:
     assert store.already_sent(keys) == [False, False]
     store.mark_sent(keys[:1])
     assert store.already_sent(keys) == [True, False]
+
+
+def test_a_resent_dead_letter_is_counted_once(store: FeedStore) -> None:
+    store.mark_sent([], ["tweets/1/9"])
+    store.mark_sent([], ["tweets/1/9", "tweets/1/10"])
+    assert store.stats()["dead_letters"] == 2
+    assert store.already_sent([store.keys.dead_letter("tweets/1/9")]) == [True]
+
+
+def test_contract_mentions_are_found_as_written_back(store: FeedStore) -> None:
+    mint = "CA:7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
+    store.follow("erin", ["a"])
+    store.write_results([result("1", "a", [mint])])
+    assert [r.tweet_id for r in store.mentions(mint)] == ["1"]
+    assert [i.tweet_id for i in store.feed("erin", token="ca:7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr")] == ["1"]

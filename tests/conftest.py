@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from kafka import KafkaAdminClient
 
 from workers.settings import Settings
 from workers.store import FeedStore
@@ -23,10 +24,11 @@ def services() -> Settings:
 
 
 @pytest.fixture
-def settings(services: Settings) -> Settings:
-    """Settings whose topics, consumer group and Redis keys no other test shares."""
+def settings(services: Settings) -> Iterator[Settings]:
+    """Settings whose topics, consumer group and Redis keys no other test shares; its topics are
+    deleted afterwards (those a test never created are skipped)."""
     tag = uuid.uuid4().hex[:10]
-    return services.model_copy(
+    unique = services.model_copy(
         update={
             "tweets_topic": f"tweets-{tag}",
             "mentions_topic": f"token-mentions-{tag}",
@@ -38,6 +40,14 @@ def settings(services: Settings) -> Settings:
             "metrics_port": 0,  # several workers per test share this host
         }
     )
+    yield unique
+    admin = KafkaAdminClient(bootstrap_servers=unique.bootstrap)
+    try:
+        mine = {unique.tweets_topic, unique.mentions_topic, unique.dlq_topic} & set(admin.list_topics())
+        if mine:
+            admin.delete_topics(sorted(mine))
+    finally:
+        admin.close()
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ script publishes to (:meth:`workers.keys.Keys.live`), relayed as Server-Sent Eve
 
 # No `from __future__ import annotations`: FastAPI reads the Annotated parameter types (some built
 # inside create_app from settings) at runtime.
+import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -200,12 +202,13 @@ def create_app(settings: Settings | None = None, store: FeedStore | None = None)
         limit: Annotated[int, Query(ge=1, le=settings.api_page_max, description="Most tokens to return.")] = 10,
     ) -> Trending:
         span = duration(window)
-        if not settings.trend_bucket <= span.total_seconds() <= settings.trend_retention:
+        longest = settings.trend_retention // 2  # the window before must still be kept, to compare with
+        if not settings.trend_bucket <= span.total_seconds() <= longest:
             # Shaped like FastAPI's own validation errors, as the spec says 422s are.
             raise RequestValidationError([{
                 "type": "value_error", "loc": ("query", "window"), "input": window,
                 "msg": f"window must be between {settings.trend_bucket}s (TT_TREND_BUCKET) and "
-                f"{settings.trend_retention}s (TT_TREND_RETENTION)",
+                f"{longest}s (half of TT_TREND_RETENTION)",
             }])
         now = datetime.now(timezone.utc)
         current = store.window_counts(span, now=now, user=user)
@@ -237,9 +240,21 @@ def create_app(settings: Settings | None = None, store: FeedStore | None = None)
     return app
 
 
+class _RedactToken(logging.Filter):
+    """Access-log lines show the path with its query: keep the API token (EventSource's `?token=`) out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.args = tuple(_TOKEN_PARAM.sub(r"\1***", a) if isinstance(a, str) else a for a in (record.args or ()))
+        return True
+
+
+_TOKEN_PARAM = re.compile(r"([?&]token=)[^&\s]*")
+
+
 def serve(settings: Settings) -> None:
     """Serve the API on ``settings.api_host``:``api_port`` until SIGTERM/SIGINT."""
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port))
+    logging.getLogger("uvicorn.access").addFilter(_RedactToken())
     app.state.stopping = lambda: server.should_exit  # live streams end within TICK_S of a stop
     server.run()

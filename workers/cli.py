@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from typing import TypeVar
 
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError
@@ -32,6 +33,13 @@ def duration(text: str) -> timedelta:
     if not m:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 30s, 15m, 1h, 2d)")
     return timedelta(**{_UNITS[m[2]]: int(m[1])})
+
+
+def positive(text: str) -> int:
+    """A whole number ≥ 1 (argparse type)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def existing_file(text: str) -> Path:
@@ -121,7 +129,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     overrides = {k: v for k, v in (("extractor", args.backend), ("batch_max", args.batch_max),
                                    ("batch_within", args.batch_within)) if v is not None}
-    run_worker(settings.model_copy(update=overrides), loglevel=args.loglevel)
+    run_worker(_with(settings, **overrides), loglevel=args.loglevel)
     return 0
 
 
@@ -205,7 +213,7 @@ def cmd_mentions(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     from workers.api import serve
 
-    serve(settings.model_copy(update={"api_host": args.host or settings.api_host, "api_port": args.port or settings.api_port}))
+    serve(_with(settings, api_host=args.host or settings.api_host, api_port=args.port or settings.api_port))
     return 0
 
 
@@ -302,17 +310,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("feed", cmd_feed, "a user's feed, newest first")
     p.add_argument("user")
     p.add_argument("--token", help="only tweets mentioning this symbol")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive, default=20)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
     p = command("trending", cmd_trending, "symbols mentioned by the most tweets in a window")
     p.add_argument("--window", type=duration, default=timedelta(hours=1), help="e.g. 15m, 1h, 1d (default 1h)")
-    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--limit", type=positive, default=10)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
     p = command("mentions", cmd_mentions, "recent tweets mentioning a symbol")
     p.add_argument("symbol")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive, default=20)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
     p = command("api", cmd_api, "serve the HTTP API (/api, /openapi.json) and the live web page (/)")
@@ -366,8 +374,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _redacted(url: str) -> str:
-    """``url`` without its password, for error messages."""
-    return re.sub(r"//[^@/]*@", "//***@", url)
+    """``url`` without its credentials, for error messages."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"***@{parts.hostname}:{parts.port}")) if parts.password or parts.username else url
+
+
+def _with(settings: Settings, **overrides: object) -> Settings:
+    """``settings`` with command-line ``overrides``, validated like the environment is."""
+    return Settings.model_validate({**settings.model_dump(), **overrides})
 
 
 if __name__ == "__main__":

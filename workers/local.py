@@ -18,14 +18,14 @@ from workers.topics import ensure_topics
 OPS = REPO_ROOT / "ops"
 
 
-def _ops(script: str, *args: str, settings: Settings, check: bool = True) -> int:
+def _ops(script: str, *args: str, settings: Settings) -> None:
     env = {
         **os.environ,
         "TT_RUN_DIR": str(settings.run_dir),
         "TT_KAFKA_PORT": str(settings.kafka_port),
         "TT_REDIS_PORT": str(settings.redis_port),
     }
-    return subprocess.run([str(OPS / script), *args], env=env, check=check).returncode
+    subprocess.run([str(OPS / script), *args], env=env, check=True)
 
 
 def up(settings: Settings) -> dict[str, int]:

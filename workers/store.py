@@ -10,6 +10,7 @@ This is also the Python API for readers::
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -64,9 +65,22 @@ end
 return 1
 """
 
+#: What a user or followed account may be called: Twitter's handle alphabet. Names end up inside
+#: key names, so anything else (':' above all) could reach into another key.
+_HANDLE = re.compile(r"[a-z0-9_]{1,64}")
+
+
 def handle(name: str) -> str:
     """The stored form of an account or user name: case-insensitive, may be written with '@'."""
     return name.strip().lstrip("@").lower()
+
+
+def checked_handle(name: str) -> str:
+    """:func:`handle` for names that become keys (users, follows); raises ValueError on other names."""
+    stored = handle(name)
+    if not _HANDLE.fullmatch(stored):
+        raise ValueError(f"not a handle: {name!r} (letters, digits and _, at most 64)")
+    return stored
 
 
 def _ms(moment: datetime) -> int:
@@ -174,8 +188,8 @@ class FeedStore:
 
     def _edit_follows(self, user: str, accounts: Iterable[str], add: bool) -> int:
         # Both directions in one transaction: the fan-out reads followers, queries read following.
-        user = handle(user)
-        handles = sorted({handle(a) for a in accounts})
+        user = checked_handle(user)
+        handles = sorted({checked_handle(a) for a in accounts})
         if not handles:
             return 0
         pipe = self.redis.pipeline(transaction=True)
@@ -187,7 +201,7 @@ class FeedStore:
 
     def following(self, user: str) -> list[str]:
         """Accounts ``user`` follows, sorted."""
-        return sorted(m.decode() for m in self.redis.smembers(self.keys.following(handle(user))))
+        return sorted(m.decode() for m in self.redis.smembers(self.keys.following(checked_handle(user))))
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -203,7 +217,7 @@ class FeedStore:
 
         ``token``: only tweets mentioning this symbol. ``before``: page by tweet time (exclusive).
         """
-        key = self.keys.feed(handle(user), canonical_symbol(token) if token else None)
+        key = self.keys.feed(checked_handle(user), canonical_symbol(token) if token else None)
         return [FeedItem.of(r) for r in self._newest(key, limit, before)]
 
     def mentions(self, symbol: str, limit: int = 50, before: datetime | None = None) -> list[ExtractionResult]:
@@ -233,8 +247,13 @@ class FeedStore:
         """
         step = self.settings.trend_bucket
         width = max(1, int(window.total_seconds() // step))
+        if (back + 1) * width * step > self.settings.trend_retention:
+            raise ValueError(
+                f"window {window} reaches past the {self.settings.trend_retention // 3600} h of trending kept "
+                "(TT_TREND_RETENTION)" + (" for the window before it too" if back else "")
+            )
         end = int((now or datetime.now(timezone.utc)).timestamp() // step) - back * width
-        owner = handle(user) if user else None
+        owner = checked_handle(user) if user else None
         pipe = self.redis.pipeline(transaction=False)
         for bucket in range(end - width + 1, end + 1):
             pipe.zrange(self.keys.trend(bucket, owner), 0, -1, withscores=True)

@@ -25,8 +25,8 @@ SCREENSHOT = Settings().run_dir / "screenshots" / "feed.png"
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (ops/setup.sh installs them)")
+    # ops/setup.sh installs both: missing is a set-up failure, not a reason to skip.
+    assert CHROMIUM.exists() and DRIVER.exists(), "needs Debian's chromium and chromium-driver (ops/setup.sh)"
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,7 +13,12 @@ from workers.settings import REPO_ROOT
 COMPOSE = shutil.which("docker-compose")
 
 
-@pytest.mark.skipif(COMPOSE is None, reason="docker-compose not installed (ops/setup.sh installs it)")
+@pytest.fixture(autouse=True)
+def _compose_installed() -> None:
+    # ops/setup.sh installs it: missing is a set-up failure, not a reason to skip.
+    assert COMPOSE, "docker-compose is not installed (ops/setup.sh installs it)"
+
+
 @pytest.mark.parametrize("files", [["docker-compose.yml"], ["docker-compose.yml", "docker-compose.gpu.yml"]])
 def test_compose_config_is_valid(files: list[str]) -> None:
     args = [a for f in files for a in ("-f", f)]
@@ -21,7 +26,6 @@ def test_compose_config_is_valid(files: list[str]) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.skipif(COMPOSE is None, reason="docker-compose not installed (ops/setup.sh installs it)")
 def test_gpu_override_reserves_a_gpu_per_worker() -> None:
     done = subprocess.run([COMPOSE, "-f", "docker-compose.yml", "-f", "docker-compose.gpu.yml", "config"],
                           cwd=REPO_ROOT, capture_output=True, text=True, check=True)

@@ -87,3 +87,12 @@ def test_contract_mentions_are_found_as_written_back(store: FeedStore) -> None:
     store.write_results([result("1", "a", [mint])])
     assert [r.tweet_id for r in store.mentions(mint)] == ["1"]
     assert [i.tweet_id for i in store.feed("erin", token="ca:7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr")] == ["1"]
+
+
+def test_names_that_would_reach_into_other_keys_are_refused(store: FeedStore) -> None:
+    with pytest.raises(ValueError, match="not a handle"):
+        store.follow("alice:BTC", ["a"])
+    with pytest.raises(ValueError, match="not a handle"):
+        store.follow("alice", ["a b"])
+    with pytest.raises(ValueError, match="not a handle"):
+        store.feed("")

@@ -129,7 +129,9 @@ def run_demo(
     procs = _start_workers(workers, settings, settings.run_dir / "demo")
     try:
         _wait_ready(procs)
-        before = store.stats().get("tweets", 0)
+        # Progress counts this run's results, not the global counter, which a backlog left in the
+        # topic by an earlier run would move too.
+        result_keys = [store.keys.result(t.id) for t in stream]
         producer = TweetProducer(settings)
         total = len(stream)
         print(f"• streaming {total} tweets ({total - tweets} real) at {rate:.0f}/s", flush=True)
@@ -140,7 +142,7 @@ def run_demo(
         deadline = time.monotonic() + DRAIN_TIMEOUT_S + total / max(rate, 1)
         while done < total and time.monotonic() < deadline:
             time.sleep(1)
-            done = store.stats().get("tweets", 0) - before
+            done = int(store.redis.exists(*result_keys))
             elapsed = time.perf_counter() - started
             print(f"\r  sent {producer.counts.sent:>6}  processed {done:>6}  ({done / elapsed:6.0f} tweets/s)", end="", flush=True)
         elapsed = time.perf_counter() - started

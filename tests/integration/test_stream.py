@@ -153,6 +153,8 @@ def test_worker_killed_mid_stream_loses_and_double_counts_nothing(
 ) -> None:
     store.follow("u1", FOLLOWED)
     tweets = list(Firehose(accounts=40, run="kill").tweets(3000))
+    # Commits far apart: the kill surely lands with stored tweets whose offsets are not committed.
+    workers.env["TT_COMMIT_INTERVAL"] = "30"
     first = workers.start()
     producer = TweetProducer(settings)
     sender = threading.Thread(target=producer.stream, args=(tweets, 1000.0))
@@ -163,6 +165,7 @@ def test_worker_killed_mid_stream_loses_and_double_counts_nothing(
     killed_at = store.stats()["tweets"]
     sender.join()
     producer.close()
+    workers.env["TT_COMMIT_INTERVAL"] = "0.5"
     workers.start()
 
     wait_for(store, len(tweets))

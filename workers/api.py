@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from schemas import ExtractionResult, FeedItem, canonical_symbol, decode, encode
 from workers.cli import DURATION_PATTERN, duration
 from workers.settings import Settings, get_settings
-from workers.store import FeedStore, handle
+from workers.store import FeedStore, cursor, handle
 
 WEB_DIR = Path(__file__).parent / "web"
 #: Twitter-style handles; ':' is excluded so a name can never reach into another key.
@@ -90,7 +90,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _page(items: list[FeedItem], limit: int) -> Page:
-    return Page(items=items, next_before=items[-1].created_at if len(items) == limit else None)
+    return Page(items=items, next_before=cursor(items[-1]) if len(items) == limit else None)
 
 
 def _auth(expected: str) -> Callable[..., None]:

@@ -32,11 +32,11 @@ class Keys:
         return f"{self.prefix}:following:{user}"
 
     def feed(self, user: str, symbol: str | None = None) -> str:
-        """ZSET tweet id → tweet time (ms): the user's feed, or its part that mentions ``symbol``."""
+        """ZSET tweet id → position (tweet time, see ``store.position``): the user's feed, or its part that mentions ``symbol``."""
         return f"{self.prefix}:feed:{user}" if symbol is None else f"{self.prefix}:feed:{user}:{symbol}"
 
     def mentions(self, symbol: str) -> str:
-        """ZSET tweet id → tweet time (ms): every processed tweet that mentions ``symbol``."""
+        """ZSET tweet id → position (tweet time): every processed tweet that mentions ``symbol``."""
         return f"{self.prefix}:mentions:{symbol}"
 
     def trend(self, bucket: int, user: str | None = None) -> str:

@@ -11,6 +11,7 @@ This is also the Python API for readers::
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -26,7 +27,7 @@ from workers.settings import Settings, get_settings
 # nobody is told twice.
 #   KEYS: result, stats, trend bucket, one mentions timeline per token, then per follower
 #         n_tok + 2 keys: the feed, its per-token feeds, the follower's trend bucket.
-#   ARGV: result JSON, result TTL, score (tweet time, ms), tweet id, mentions cap, feed cap,
+#   ARGV: result JSON, result TTL, score (:func:`position`), tweet id, mentions cap, feed cap,
 #         trend bucket expiry (unix s), token count, the tokens, then one live channel per
 #         follower (channels are not keys). The PUBLISH comes after the follower's feed writes,
 #         so a subscriber that reads the feed on a message finds the item there.
@@ -83,8 +84,26 @@ def checked_handle(name: str) -> str:
     return stored
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _micros(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (no float rounding)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def position(tweet_id: str, created_at: datetime) -> int:
+    """A tweet's score in feeds and timelines: its time in whole milliseconds, then a 0–999 tie-break
+    from its id, in microsecond units. Tweets of the same second (real dumps are that coarse) thus get
+    distinct scores, and a page that ends at one of them resumes exactly after it.
+    """
+    return _micros(created_at) // 1000 * 1000 + zlib.crc32(tweet_id.encode()) % 1000
+
+
+def cursor(item: FeedItem | ExtractionResult) -> datetime:
+    """The ``before`` that continues a listing after ``item``."""
+    tweet_id = item.tweet_id
+    return _EPOCH + timedelta(microseconds=position(tweet_id, item.created_at))
 
 
 class FeedStore:
@@ -142,7 +161,7 @@ class FeedStore:
                 args=[
                     encode(result),
                     s.result_ttl,
-                    _ms(result.created_at),
+                    position(result.tweet_id, result.created_at),
                     result.tweet_id,
                     s.mentions_cap,
                     s.feed_cap,
@@ -269,9 +288,17 @@ class FeedStore:
         return {k.decode(): int(v) for k, v in raw.items()}
 
     def _newest(self, key: str, limit: int, before: datetime | None) -> list[ExtractionResult]:
-        top = f"({_ms(before)}" if before else "+inf"
-        ids = self.redis.zrevrangebyscore(key, top, "-inf", start=0, num=limit)
-        if not ids:
-            return []
-        raws = self.redis.mget([self.keys.result(i.decode()) for i in ids])
-        return [decode(ExtractionResult, raw) for raw in raws if raw is not None]
+        found: list[ExtractionResult] = []
+        top = f"({_micros(before)}" if before else "+inf"
+        while len(found) < limit:
+            entries = self.redis.zrevrangebyscore(key, top, "-inf", start=0, num=limit - len(found), withscores=True)
+            if not entries:
+                break
+            raws = self.redis.mget([self.keys.result(i.decode()) for i, _ in entries])
+            found.extend(decode(ExtractionResult, raw) for raw in raws if raw is not None)
+            # Results outlive their entries only by TT_RESULT_TTL: drop the expired ones for good, so
+            # a page is only short at the real end of the listing.
+            if expired := [i for (i, _), raw in zip(entries, raws, strict=True) if raw is None]:
+                self.redis.zrem(key, *expired)
+            top = f"({int(entries[-1][1])}"
+        return found

@@ -96,3 +96,23 @@ def test_names_that_would_reach_into_other_keys_are_refused(store: FeedStore) ->
         store.follow("alice", ["a b"])
     with pytest.raises(ValueError, match="not a handle"):
         store.feed("")
+
+
+def test_pages_resume_exactly_among_tweets_of_the_same_second(store: FeedStore) -> None:
+    from workers.store import cursor
+
+    store.follow("gina", ["a"])
+    store.write_results([result(f"t{i}", "a", ["BTC"]) for i in range(7)])  # all at T0
+    seen, before = [], None
+    while page := store.feed("gina", limit=3, before=before):
+        seen += [i.tweet_id for i in page]
+        before = cursor(page[-1])
+    assert sorted(seen) == [f"t{i}" for i in range(7)]
+
+
+def test_expired_results_do_not_shorten_pages(store: FeedStore) -> None:
+    store.follow("hal", ["a"])
+    store.write_results([result(str(i), "a", ["ETH"], i) for i in range(5)])
+    store.redis.delete(store.keys.result("4"), store.keys.result("3"))  # as if their TTL ran out
+    assert [i.tweet_id for i in store.feed("hal", limit=3)] == ["2", "1", "0"]
+    assert store.redis.zcard(store.keys.feed("hal")) == 3

@@ -172,15 +172,7 @@ cmd_tool() {
 
 cmd_stop() { take_lock "$KDIR/.lock"; stop_pid "$PIDFILE" "$MAIN" kafka 30; }
 
-cmd_status() {
-  local pid
-  if pid=$(live_pid "$PIDFILE" "$MAIN") && port_open 127.0.0.1 "$PORT"; then
-    echo "kafka running on $ADDR (pid $pid)"; return 0
-  elif [[ -n ${pid:-} ]]; then
-    echo "kafka starting/not answering on $ADDR (pid $pid)"; return 3
-  fi
-  echo "kafka stopped ($ADDR)"; return 3
-}
+cmd_status() { report_status kafka "$PIDFILE" "$MAIN" "$ADDR" port_open 127.0.0.1 "$PORT"; }
 
 case ${1:-} in
   install | start | stop | status) "cmd_$1" ;;

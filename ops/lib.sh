@@ -81,3 +81,15 @@ apt_install() {
 
 # Content hash of a file, for "has this changed since last time" stamps.
 file_hash() { sha256sum "$1" | cut -d' ' -f1; }
+
+# report_status NAME PIDFILE PATTERN ADDR CHECK...: one line on whether NAME runs and answers
+# (CHECK succeeds); returns 0 when it does, 3 otherwise (the LSB "not running" code).
+report_status() {
+  local name=$1 pidfile=$2 pattern=$3 addr=$4 pid; shift 4
+  if pid=$(live_pid "$pidfile" "$pattern") && "$@"; then
+    echo "$name running on $addr (pid $pid)"; return 0
+  elif [[ -n ${pid:-} ]]; then
+    echo "$name starting/not answering on $addr (pid $pid)"; return 3
+  fi
+  echo "$name stopped ($addr)"; return 3
+}

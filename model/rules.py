@@ -123,16 +123,12 @@ class RuleExtractor:
                 candidates.append(candidate)
 
         resolved = [(c, r) for c in candidates if (r := resolve(text[c.start : c.end], c.kind, self.registry))]
-        stocky = self._about_stocks(text)
-        cryptoish = bool(CRYPTO_CUES.search(text) or ZH_CUES.search(text)) or any(
-            self._unmistakable(symbol) for _, (symbol, _) in resolved
-        )
+        equities = self.about_equities(text, [symbol for _, (symbol, _) in resolved])
         mentions = []
         for candidate, (symbol, asset_id) in sorted(resolved, key=lambda pair: pair[0].start):
             if candidate.needs_context and not _has_other_context(text, candidate, resolved):
                 continue
-            collides = candidate.kind is not MentionKind.CONTRACT and not self._unmistakable(symbol)
-            if stocky and not cryptoish and collides:
+            if equities and candidate.kind is not MentionKind.CONTRACT and not self.unmistakable(symbol):
                 continue
             mentions.append(
                 TokenMention(
@@ -147,15 +143,21 @@ class RuleExtractor:
             )
         return settle_contracts(mentions)
 
-    def _unmistakable(self, symbol: str) -> bool:
+    def unmistakable(self, symbol: str) -> bool:
         """Whether ``symbol`` is a major asset whose ticker is no word or index ($SPX is the S&P 500 too)."""
         return symbol in self.registry.major_symbols and symbol not in self.registry.everyday_tickers
 
-    def _about_stocks(self, text: str) -> bool:
-        """Whether the tweet talks about listed equities (stock words, or a stock cashtag)."""
-        return bool(STOCK_CUES.search(text)) or any(
+    def about_equities(self, text: str, symbols: Sequence[str]) -> bool:
+        """Whether the tweet is about listed equities and not about crypto, given the ``symbols`` found in it.
+
+        Stock words or a stock cashtag make it about equities; a crypto cue word or an unmistakable major
+        asset among ``symbols`` makes it about crypto too. In such a tweet only unmistakable assets count.
+        """
+        stocky = bool(STOCK_CUES.search(text)) or any(
             m.group(1).upper() in self.registry.stock_tickers for m in CASHTAG.finditer(text)
         )
+        cryptoish = bool(CRYPTO_CUES.search(text) or ZH_CUES.search(text)) or any(map(self.unmistakable, symbols))
+        return stocky and not cryptoish
 
     def _candidates(self, text: str) -> Iterator[_Candidate]:
         """Every possible span, strongest kind first; the caller drops the ones that overlap."""

@@ -13,9 +13,6 @@ Every example is built piece by piece, so its mention spans are exact by constru
 * ``zh_crypto`` / ``zh_everyday``  Chinese tweets with Chinese names / Latin tickers, and Chinese
   everyday text using words that double as coin nicknames (大饼 the flatbread, 以太网, 柚子 …)
 * ``noise``       handles, URLs, prices, fiat, companies, generic crypto words → no span
-* ``lists``       bare runs of tickers as people type them (``sol, wif, jto``, ``gm usdt usdc btc mew``)
-  and hashtag runs with long-tail symbols (``#TRX #TERC #VLX``); everyday-word tickers stay out of the
-  lower-case runs, where they would be words
 
 Decorations (handles, URLs, emojis, generic hashtags, RT prefixes) are sprinkled on all families.
 Seeded: ``generate(n, seed)`` returns the same list for the same arguments.
@@ -30,8 +27,6 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from model.registry import default_registry
 
 DATA_DIR = Path(os.environ.get("TICKERTAPE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -231,12 +226,6 @@ TYPOS = {"BTC": ["bitcon", "bitcoinn", "bitocin", "Bitcion", "BitCoin"], "ETH": 
 LOWER_TICKERS = ["btc", "eth", "sol", "doge", "xrp", "ada", "shib", "pepe", "link", "avax", "bnb", "ltc", "wif", "bonk",
                  "sui", "arb", "hype", "trx", "ton", "usdt", "usdc", "fartcoin"]
 
-LIST_LEADS = ["", "", "", "gm ", "my bags: ", "watchlist: ", "holding ", "top picks this week: ", "memes: ", "bought ",
-              "Weekly update: ", "rotation: ", "still holding ", "portfolio: ", "current longs: ", "who's holding ",
-              "我的持仓：", "观察列表 "]
-LIST_TAILS = ["", "", "", " holders", " all looking strong", " 🚀", "?", " who says no?", " that's it", " and chill",
-              " on the 4h", ", ranked", " 👀"]
-
 ZH_EVERYDAY = [
     "今天天气很好，出去走走", "早餐吃了个大饼，真香", "周末去公园散步", "这部电影太好看了", "明天要加班，好累",
     "我家狗狗今天生病了", "打麻将摸到二饼，胡了", "办公室的以太网又断了", "买了一箱柚子，很甜", "这个U盘坏了",
@@ -322,7 +311,7 @@ class Generator:
 
     FAMILIES = {  # family: weight
         "crypto": 16, "amb_crypto": 12, "amb_everyday": 12, "stock": 8, "contract": 5, "new_token": 8,
-        "typo": 5, "zh_crypto": 10, "zh_everyday": 5, "noise": 8, "lists": 8,
+        "typo": 5, "zh_crypto": 10, "zh_everyday": 5, "noise": 8,
     }
     # ``rich``: more and longer Chinese tweets, two-clause crypto tweets, shouted everyday text.
     # Written after the shipped adapter was trained; not yet measured (see MODEL_CARD.md).
@@ -337,9 +326,6 @@ class Generator:
         self.evm = _load_evm()
         self.sol = _load_solana()
         self.longtail = _load_longtail()
-        registry = default_registry()
-        self.list_majors = sorted(registry.major_symbols - registry.everyday_tickers - registry.not_tickers)
-        self.list_longtail = [sym for sym in self.longtail if not registry.is_non_crypto(sym) and sym not in registry.not_tickers]
 
     # --- slot fillers: return (surface, symbol or None)
     def _major(self) -> tuple[str, str]:
@@ -491,26 +477,6 @@ class Generator:
         if self.rich and "{" not in t and self.rng.random() < 0.3:
             t = t.upper()  # "BLOCKCHAIN WILL FIX THIS": shouting, not tickers
         self._fill(b, t, self._common_slots())
-
-    def lists(self, b: _Builder) -> None:
-        rng = self.rng
-        lower = rng.random() < 0.55
-        count = rng.randint(2, 12)
-        symbols = rng.sample(self.list_majors, count)
-        if lower:
-            surfaces = [sym.lower() for sym in symbols]
-        else:
-            if self.list_longtail:  # long-tail symbols ride along in capitals, as they do in hashtag runs
-                symbols = [rng.choice(self.list_longtail) if rng.random() < 0.3 else sym for sym in symbols]
-            sigil = rng.choice(["", "#", "#", "$"])
-            surfaces = [sigil + sym for sym in symbols]
-        b.add(rng.choice(LIST_LEADS))
-        sep = rng.choice([", ", " ", " ", " + ", "\n", " / ", " · "])
-        for k, (surface, sym) in enumerate(zip(surfaces, symbols)):
-            if k:
-                b.add(sep)
-            b.mention(surface, sym)
-        b.add(rng.choice(LIST_TAILS))
 
     # --- decorations: never mentions (except coin hashtags, which are recorded)
     def _decorate(self, family: str, b: _Builder) -> _Builder:

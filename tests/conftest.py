@@ -38,6 +38,9 @@ def settings(services: Settings) -> Iterator[Settings]:
             "partitions": 4,
             "commit_interval": 0.5,
             "metrics_port": 0,  # several workers per test share this host
+            # Delivery is what most stream tests check: they run the fast rules backend, and the tests
+            # of the tagger in the stream ask for the default `model` backend themselves.
+            "extractor": "rules",
         }
     )
     yield unique

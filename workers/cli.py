@@ -337,9 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--errors", type=Path, help="write the wrong predictions here as JSON lines")
 
     p = command("demo", cmd_demo, "the whole pipeline on this machine, with live progress and figures")
-    p.add_argument("--tweets", type=int, default=3000, help="synthetic tweets to stream (default 3000)")
+    p.add_argument("--tweets", type=int, default=1500, help="synthetic tweets to stream (default 1500)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument("--rate", type=float, default=300.0, help="tweets per second (default 300)")
+    # 60/s is what two CPU workers running the tagger keep up with on a 2-core laptop with Kafka and
+    # Redis beside them; raise it on bigger hosts, with a GPU or with TT_EXTRACTOR=rules.
+    p.add_argument("--rate", type=float, default=60.0, help="tweets per second (default 60)")
     p.add_argument("--real", type=existing_file, help="JSONL of real tweets to mix in (default: the founders corpus in ../shared, if there)")
     p.add_argument("--no-real", action="store_true", help="synthetic tweets only")
 

@@ -103,7 +103,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def run_demo(
-    settings: Settings, tweets: int = 3000, workers: int = 2, rate: float = 300.0, real: Path | None = REAL_TWEETS
+    settings: Settings, tweets: int = 1500, workers: int = 2, rate: float = 60.0, real: Path | None = REAL_TWEETS
 ) -> int:
     """Run the demo; returns the exit status (0 when every tweet was processed).
 

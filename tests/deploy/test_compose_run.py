@@ -80,7 +80,7 @@ def test_compose_services_run_the_pipeline(settings: Settings, store: FeedStore,
             time.sleep(0.5)
         scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
         assert f"tickertape_tweets_processed_total {TWEETS:.1f}" in scraped
-        assert 'tickertape_extractor_info{backend="rules' in scraped
+        assert 'tickertape_extractor_info{backend="model-' in scraped  # compose runs the default backend
         check_api_serves(settings, variables, tmp_path)
     finally:
         worker.send_signal(signal.SIGTERM)

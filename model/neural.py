@@ -18,6 +18,8 @@ from model.rules import CRYPTO_CUES, NEW_TOKEN, RuleExtractor
 from schemas import MentionKind, TokenMention
 
 ADAPTER_DIR = Path(__file__).parent / "adapter"
+# Kinds the rules find exactly, from closed lists or fixed shapes: their spans win over the tagger's.
+_CLOSED_LIST_KINDS = frozenset({MentionKind.CONTRACT, MentionKind.CASHTAG, MentionKind.ZH_NAME})
 
 
 def predict_spans(tagger, tokenizer, texts: Sequence[str], device, batch_size: int = 64, max_length: int = 256, stride: int = 32):
@@ -78,12 +80,11 @@ class NeuralExtractor:
         device: str | None = None,
         batch_size: int = 64,
         registry=None,
-        threshold: float = 0.0,
         rules_assist: bool = True,
     ) -> None:
         """``adapter_dir``/``device``: override ``TT_MODEL_ADAPTER``/``TT_MODEL_DEVICE``; ``batch_size``:
-        tweets per forward pass; ``threshold``: least mean tag probability a span needs; ``rules_assist``:
-        join the rules' mentions to the tagger's (see :meth:`extract_batch`)."""
+        tweets per forward pass; ``rules_assist``: join the rules' mentions to the tagger's (see
+        :meth:`extract_batch`)."""
         import torch
 
         from model.encoder import load_tagger
@@ -97,7 +98,6 @@ class NeuralExtractor:
         self.tagger, self.tokenizer, self.meta = load_tagger(adapter_dir, device=self.device, base_path=settings.model_base)
         self.registry = registry or default_registry()
         self.batch_size = batch_size
-        self.threshold = threshold
         self.rules_assist = rules_assist
         self._rules = RuleExtractor(self.registry)
         self._fuzzy_names = sorted(n for n in self.registry.major_names if len(n) >= 5 and n.isascii())
@@ -162,7 +162,6 @@ class NeuralExtractor:
         spans = predict_spans(self.tagger, self.tokenizer, texts, self.device, self.batch_size, self.meta.get("infer_max_length", 256))
         out = []
         for text, found in zip(texts, spans):
-            found = [s for s in found if s[2] >= self.threshold]
             if self.rules_assist:
                 found = self._join_rules(text, found)
             mentions = []
@@ -189,7 +188,3 @@ class NeuralExtractor:
             elif not overlaps:
                 found.append((m.start, m.end, m.score))
         return found
-
-
-# Kinds the rules find exactly, from closed lists or fixed shapes.
-_CLOSED_LIST_KINDS = frozenset({MentionKind.CONTRACT, MentionKind.CASHTAG, MentionKind.ZH_NAME})

@@ -125,7 +125,7 @@ def keep_length(text: str) -> bool:
     return 3 <= len(text.strip()) <= 1000
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -134,7 +134,7 @@ def dev_keys(path: Path | None = None) -> set[str]:
     path = path or DATA_DIR / "dev" / "dev.jsonl"
     if not path.exists():
         return set()
-    return {dedupe_key(r["text"]) for r in _read_jsonl(path)}
+    return {dedupe_key(r["text"]) for r in read_jsonl(path)}
 
 
 def _sample(rows: list[dict], n: int | None, rng: random.Random) -> list[dict]:
@@ -184,7 +184,7 @@ def build_records(seed: int = 13, synth_n: int = 4500, scale: float = 1.0, data_
 
     corpus = data_dir / "corpus"
     for stem, (name, n) in list(SILVER.items()) + [(NEGATIVES[0], (NEGATIVES[1], NEGATIVES[2]))]:
-        rows = _read_jsonl(corpus / f"{stem}.jsonl")
+        rows = read_jsonl(corpus / f"{stem}.jsonl")
         rows = _sample(rows, None if n is None else int(n * scale), rng)
         rows = [r for r in rows if isinstance(r.get("text"), str) and admit(r["text"])]
         found = rules.extract_batch([r["text"] for r in rows])

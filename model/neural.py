@@ -122,7 +122,7 @@ class NeuralExtractor:
             if upper not in registry.major_symbols and folded in registry.major_names:
                 return resolve(word, MentionKind.NAME, registry), MentionKind.NAME  # "DOGECOIN", "TRON"
             if not registry.is_known(word):
-                if named := registry.symbol_for_name(word):
+                if registry.symbol_for_name(word):
                     return resolve(word, MentionKind.NAME, registry), MentionKind.NAME
                 # An unlisted bare word in capitals is shouting ("BEARISH", "AUM") unless the tweet
                 # introduces it as a token ("coin NOVA", "NOVA token"): the rules' pattern decides.

@@ -1,0 +1,50 @@
+"""The fresh test set: its labels join back to their tweets, and no training row or dev tweet touches them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.dataset import build_records, dedupe_key, dev_keys
+from model.synth import DATA_DIR
+from model.testset import LABELS, materialize
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_materialize_joins_texts_by_file_and_id(tmp_path: Path) -> None:
+    _write_jsonl(tmp_path / "corpus" / "founders_x.jsonl", [{"id": "7", "text": "long $SOL"}, {"id": "8", "text": "大饼起飞"}])
+    labels = tmp_path / "labels.jsonl"
+    _write_jsonl(labels, [{"id": "8", "file": "founders_x", "tokens": ["BTC"], "optional": []}])
+    (row,) = materialize(labels, data_dir=tmp_path)
+    assert row == {"id": "founders_x:8", "file": "founders_x", "text": "大饼起飞", "tokens": ["BTC"], "optional": [], "src": "founders", "lang": "zh"}
+
+
+def test_materialize_names_a_label_without_its_tweet(tmp_path: Path) -> None:
+    _write_jsonl(tmp_path / "corpus" / "afirrk_x.jsonl", [{"id": "1", "text": "gm"}])
+    labels = tmp_path / "labels.jsonl"
+    _write_jsonl(labels, [{"id": "2", "file": "afirrk_x", "tokens": [], "optional": []}])
+    with pytest.raises(KeyError, match="no tweet '2' in corpus/afirrk_x.jsonl"):
+        materialize(labels, data_dir=tmp_path)
+
+
+def test_shipped_labels_are_well_formed() -> None:
+    rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len({(r["file"], r["id"]) for r in rows}) > 200
+    for r in rows:
+        assert set(r) == {"id", "file", "tokens", "optional"}
+        assert all(s == s.upper() or s.startswith("CA:") for s in r["tokens"] + r["optional"])
+        assert not set(r["tokens"]) & set(r["optional"])
+
+
+@pytest.mark.skipif(not (DATA_DIR / "corpus").is_dir(), reason="needs ../shared/data/corpus")
+def test_shipped_labels_stay_out_of_training_and_dev() -> None:
+    fresh = {dedupe_key(r["text"]) for r in materialize()}
+    records, _ = build_records()
+    assert not fresh & {dedupe_key(r.text) for r in records}
+    assert not fresh & dev_keys()

@@ -6,8 +6,8 @@ did not take and that are no (near) copy of a dev tweet; people label them witho
 output; the project ships only ``id``, ``file`` and the labels (the corpus terms allow no copies of the
 text), and :func:`materialize` joins the texts back from ``../shared/data/corpus``.
 
-    python -m model.testset select --out pool.jsonl        # tweets to label
-    python -m model.testset materialize --out fresh.jsonl  # labels + texts, for ``tickertape eval``
+    python -m model.testset select --seed 2027 --out pool.jsonl   # tweets to label
+    python -m model.testset materialize --set b --out fresh.jsonl  # labels + texts, for ``tickertape eval``
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from pathlib import Path
 from model.dataset import build_records, dedupe_key, dev_keys, read_jsonl
 from model.synth import DATA_DIR
 
-LABELS = Path(__file__).parent / "assets" / "fresh_test_labels.jsonl"
+ASSETS = Path(__file__).parent / "assets"
+# Set "a" (seed 2026) was read while the model backend's span checks were written, so it is a second
+# dev set; set "b" (seed 2027) was drawn and labelled after that work and is the test nobody tuned to.
+LABELS = {"a": ASSETS / "fresh_a_labels.jsonl", "b": ASSETS / "fresh_b_labels.jsonl"}
 # Corpus file stem → tweets to draw. The mix follows dev's real part: founders and memecoin-era
 # traders, the 2017-21 coin searches, bot-heavy 2021 streams, and ordinary tweets.
 DRAW = {
@@ -39,11 +42,15 @@ _EVERYDAY_TICKERS = re.compile(r"\b(near|one|link|gas|ip|sol|ada|dot|atom|ape|ca
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def select(seed: int = 2026, draw: dict[str, int] | None = None, data_dir: Path | None = None) -> list[dict[str, str]]:
-    """``{id, file, text}`` rows to label: ``draw`` tweets per corpus file, plus every unused Chinese founders tweet."""
+def select(seed: int, draw: dict[str, int] | None = None, data_dir: Path | None = None) -> list[dict[str, str]]:
+    """``{id, file, text}`` rows to label: ``draw`` tweets per corpus file, plus every unused Chinese founders
+    tweet, none of them in training, dev or a labelled set already shipped."""
     data_dir = data_dir or DATA_DIR
     records, _ = build_records(data_dir=data_dir)
     taken = {dedupe_key(r.text) for r in records} | dev_keys(data_dir / "dev" / "dev.jsonl")
+    for path in LABELS.values():
+        if path.exists():
+            taken |= {dedupe_key(str(r["text"])) for r in materialize(path, data_dir)}
     rng = random.Random(seed)
     out = []
     for stem, n in (draw or DRAW).items():
@@ -60,7 +67,7 @@ def select(seed: int = 2026, draw: dict[str, int] | None = None, data_dir: Path 
     return out
 
 
-def materialize(labels: Path = LABELS, data_dir: Path | None = None) -> list[dict[str, object]]:
+def materialize(labels: Path, data_dir: Path | None = None) -> list[dict[str, object]]:
     """The labelled lines of ``labels`` with their texts joined from the corpus, ready for ``tickertape eval``.
 
     Raises FileNotFoundError when the corpus is absent and KeyError naming a label whose tweet is not in it.
@@ -89,17 +96,17 @@ def _write(rows: Sequence[dict[str, object]], path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m model.testset", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("select", help="draw the tweets to label")
+    p = sub.add_parser("select", help="draw tweets to label")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--seed", type=int, default=2026)
-    p = sub.add_parser("materialize", help="join the shipped labels with their texts")
+    p.add_argument("--seed", type=int, required=True)
+    p = sub.add_parser("materialize", help="join a shipped set's labels with their texts")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--labels", type=Path, default=LABELS)
+    p.add_argument("--set", choices=sorted(LABELS), default="b", help="a: the second dev set; b: the test (default)")
     args = parser.parse_args(argv)
     if args.command == "select":
         _write(select(args.seed), args.out)
     else:
-        _write(materialize(args.labels), args.out)
+        _write(materialize(LABELS[args.set]), args.out)
 
 
 if __name__ == "__main__":

@@ -93,14 +93,53 @@ def test_tagged_spans_are_checked_before_they_count(extractor, span, kind, text,
     assert (got[0] if got else None) == expected
 
 
-def test_rules_join_closed_lists_first_and_fill_gaps(extractor):
-    text = "中本聪 and 比特币, also $PEPE and Solana"
-    zh, cash, name = text.index("比特币"), text.index("$PEPE"), text.index("Solana")
-    tagger = [(zh, zh + 2, 0.6), (cash + 1, cash + 5, 0.9)]  # a clipped Chinese name and a cashtag without "$"
-    joined = sorted(extractor._join_rules(text, tagger))
-    # The rules' exact Chinese name and cashtag replace the overlapping tagger spans; Solana, which
-    # the tagger missed, is filled in.
-    assert [text[s:e] for s, e, _ in joined] == ["比特币", "$PEPE", "Solana"]
+def test_rules_join_closed_lists_first_fill_gaps_and_complete_clipped_spans(extractor):
+    from model.neural import _join
+
+    text = "中本聪 and 比特币, also $PEPE and Solana #BNB #ANKR"
+    zh, cash, ankr = text.index("比特币"), text.index("$PEPE"), text.index("#ANKR")
+    # A clipped Chinese name, a cashtag without "$" and a hashtag without "#".
+    tagger = [(zh, zh + 2, 0.6), (cash + 1, cash + 5, 0.9), (ankr + 1, ankr + 5, 0.7)]
+    joined = sorted(_join(tagger, extractor._rules.extract(text)))
+    # The rules' exact Chinese name and cashtag replace the overlapping tagger spans, their hashtag
+    # completes the clipped one; Solana and #BNB, which the tagger missed, are filled in.
+    assert [text[s:e] for s, e, _ in joined] == ["比特币", "$PEPE", "Solana", "#BNB", "#ANKR"]
+
+
+def symbols(extractor, text):
+    (mentions,) = extractor.extract_batch([text])
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+    return list(dict.fromkeys(m.symbol for m in mentions))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sol, wif, jto", ["SOL", "WIF", "JTO"]),  # a major ticker listed with tokens is one
+        ("popcat + mew, my cat coin basket is down", ["POPCAT", "MEW"]),
+        ("btc, one of my bags is up", ["BTC"]),  # "one of my bags" is prose, not a list item
+        ("stocks: $COIN, $HOOD, $RKLB\n\nmemes: $WIF", ["WIF"]),  # listed with stocks, an unlisted cashtag is one
+        ("$mara $fsr $aapl $tsla and $BTC", ["BTC"]),  # the stock list spreads, but not over an unmistakable asset
+    ],
+)
+def test_lists_are_read(extractor, text, expected):
+    assert symbols(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bitcoin had OP_RETURN wars back then", ["BTC"]),  # a piece of a longer identifier
+        ("這英雄根本太OP了吧，版本之子，下個patch不削不行", []),  # an everyday-word ticker without crypto context
+        ("Casper CBC is a consensus protocol for Ethereum", ["ETH"]),  # capitals in English prose are acronyms
+        ("撸毛笔记：ZK 反撸，STRK 女巫被砍，ARB 还行", ["ZK", "STRK", "ARB"]),  # in Chinese prose they are tickers
+        ("Coinbase effect they said, 1 $ soon they said $link", ["LINK"]),  # "$ soon" is a price sign
+        ("The Roadmap For Banks Adopting #Bitcoin $BTCUSD", ["BTC"]),  # a trading pair names its base asset
+    ],
+)
+def test_bare_tickers_and_tags_are_held_to_their_context(extractor, text, expected):
+    assert symbols(extractor, text) == expected
 
 
 def test_equity_tweets_drop_colliding_tickers(extractor):

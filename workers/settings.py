@@ -61,9 +61,10 @@ class Settings(BaseSettings):
     )
     extractor: str = Field(
         default="model",
-        description="Extraction backend: 'model' (the fine-tuned tagger joined by the rules: the most "
-        "accurate, ~100-350 tweets/s per CPU worker, far more on a GPU), 'rules' (registry and context "
-        "rules alone: ~30x faster on CPU, a little less accurate) or 'cashtag' (bare regex, a baseline).",
+        description="Extraction backend: 'model' (the fine-tuned tagger joined by the rules: best on dev, ~100-350 "
+        "tweets/s per CPU worker, far more on a GPU), 'rules' (registry and context rules alone: ~30x "
+        "faster on CPU, tied with 'model' on fresh English tweets, behind it on dev's Chinese and "
+        "ambiguous-word tweets) or 'cashtag' (bare regex, a baseline).",
     )
     session_timeout: float = Field(
         default=30.0, gt=0,

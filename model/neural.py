@@ -26,7 +26,6 @@ ADAPTER_DIR = Path(__file__).parent / "adapter"
 _CLOSED_LIST_KINDS = frozenset({MentionKind.CONTRACT, MentionKind.CASHTAG, MentionKind.ZH_NAME})
 # ASCII word characters glue a span to its neighbours; CJK does not ("BNB链", "梭哈$PEPE").
 _GLUED = re.compile(r"[A-Za-z0-9_]")
-_TAG = re.compile(r"[$#][A-Za-z0-9]+")
 # A trading pair or a per-1000 contract written as one tag: the asset is its base.
 _PAIR = re.compile(r"(?:1000)?([A-Z0-9]{2,10}?)(?:USDT|USDC|BUSD|USD|PERP)?")
 _LISTED_SCORE = 0.7  # a ticker read off a list is as sure as a rules mention that needed context
@@ -125,9 +124,8 @@ class NeuralExtractor:
         word = span.strip()
         upper, folded = word.upper(), word.casefold()
         if kind in (MentionKind.CASHTAG, MentionKind.HASHTAG):
-            if not _TAG.fullmatch(word):
-                return None, kind  # "$ soon": a price sign, not a cashtag
-            if (pair := _PAIR.fullmatch(upper[1:])) and pair.group(1) != upper[1:] and pair.group(1) in registry.major_symbols:
+            pair = _PAIR.fullmatch(upper[1:])
+            if pair and pair.group(1) != upper[1:] and pair.group(1) in registry.major_symbols:
                 return resolve(pair.group(1), MentionKind.TICKER, registry), kind  # "$BTCUSD", "#1000SHIBUSDT"
         if kind in (MentionKind.TICKER, MentionKind.NAME) and upper in registry.not_tickers:
             return None, kind  # slang and acronyms a token list happens to hold ("KOL", "FUD", "gm")

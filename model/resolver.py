@@ -31,13 +31,16 @@ def resolve(span: str, kind: MentionKind, registry: Registry) -> tuple[str, str 
     match kind:
         case MentionKind.CASHTAG | MentionKind.TICKER:
             body = span.removeprefix("$")
-            if not body or AMOUNT.fullmatch(body) or registry.is_non_crypto(body):
+            # "$ soon" is a price sign before a word, "$100" an amount: neither is a ticker.
+            if not body.isalnum() or AMOUNT.fullmatch(body) or registry.is_non_crypto(body):
                 return None
             symbol = body.upper()
         case MentionKind.HASHTAG:
             # A major asset's symbol or name first ("#ETH", "#dogecoin"), then the hashtag as a listed
             # symbol ("#SAFEMOON", even though CoinGecko now names that coin SFM), then any listed name.
             body = span.removeprefix("#")
+            if not body.isalnum():
+                return None
             if body.upper() in registry.major_symbols:
                 symbol = body.upper()
             elif body.casefold() in registry.major_names:

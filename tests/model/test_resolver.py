@@ -44,7 +44,8 @@ def test_resolves(span: str, kind: MentionKind, expected: tuple[str, str | None]
 @pytest.mark.parametrize(
     ("span", "kind"),
     [("$100", K.CASHTAG), ("$5M", K.CASHTAG), ("$1.5bn", K.CASHTAG), ("$TSLA", K.CASHTAG), ("$COIN", K.CASHTAG),
-     ("$USD", K.CASHTAG), ("USD", K.TICKER), ("Binance", K.NAME), ("#", K.HASHTAG), ("油条", K.ZH_NAME)],
+     ("$USD", K.CASHTAG), ("USD", K.TICKER), ("Binance", K.NAME), ("#", K.HASHTAG), ("油条", K.ZH_NAME),
+     ("$ soon", K.CASHTAG), ("# btc", K.HASHTAG)],  # a sign before a word is no tag
 )
 def test_not_assets(span: str, kind: MentionKind) -> None:
     assert resolve(span, kind, default_registry()) is None

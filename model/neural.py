@@ -18,7 +18,7 @@ from pathlib import Path
 from model.labels import CJK_RE, kind_of
 from model.lists import Item, listed_pairs
 from model.resolver import resolve, settle_contracts
-from model.rules import CRYPTO_CUES, NEW_TOKEN, ZH_CUES, RuleExtractor
+from model.rules import CRYPTO_CUES, NEW_TOKEN, RuleExtractor, cue_outside
 from schemas import MentionKind, TokenMention
 
 ADAPTER_DIR = Path(__file__).parent / "adapter"
@@ -211,10 +211,7 @@ class NeuralExtractor:
             return m.kind is MentionKind.TICKER and m.symbol in registry.everyday_tickers
 
         def has_context(m: TokenMention) -> bool:
-            if any(o is not m and not needs_context(o) for o in mentions):
-                return True
-            rest = text[: m.start] + " " + text[m.end :]
-            return bool(CRYPTO_CUES.search(rest) or ZH_CUES.search(rest))
+            return any(o is not m and not needs_context(o) for o in mentions) or cue_outside(text, m.start, m.end)
 
         def unvouched(m: TokenMention) -> bool:
             long_tail = m.kind is MentionKind.TICKER and m.symbol not in registry.major_symbols

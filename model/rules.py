@@ -246,7 +246,12 @@ def _has_other_context(text: str, candidate: _Candidate, resolved: list[tuple[_C
     """Whether something other than ``candidate`` itself (a firm mention, a cue word) shows crypto context."""
     if any(c is not candidate and not c.needs_context for c, _ in resolved):
         return True
-    masked = text[: candidate.start] + " " + text[candidate.end :]
+    return cue_outside(text, candidate.start, candidate.end)
+
+
+def cue_outside(text: str, start: int, end: int) -> bool:
+    """Whether a crypto cue word (English or Chinese) stands in ``text`` outside ``text[start:end]``."""
+    masked = text[:start] + " " + text[end:]
     return bool(CRYPTO_CUES.search(masked) or ZH_CUES.search(masked))
 
 

@@ -1,5 +1,6 @@
-"""Training data, built reproducibly (seeded) from ``../shared/data``: silver + generated + negatives.
+"""Training data, built reproducibly (seeded) from ``../shared/data``: gold + silver + generated + negatives.
 
+* **Gold**: corpus tweets labelled by hand (:mod:`model.gold`); they take the place of their silver copies.
 * **Silver**: real tweets of ``corpus/`` labelled by :class:`model.rules.RuleExtractor` (char spans),
   then cleaned by the rules below (each tested in ``tests/model/test_dataset.py``).
 * **Generated**: :mod:`model.synth` hard cases, exact by construction.
@@ -153,8 +154,14 @@ class BuildReport:
         return {"sizes": self.sizes, "dropped": dict(self.dropped), "spans": self.spans}
 
 
-def build_records(seed: int = 13, synth_n: int = 4500, scale: float = 1.0, data_dir: Path | None = None, rich: bool = False) -> tuple[list[Record], BuildReport]:
-    """Every training record (before the split), and what was kept and dropped."""
+def build_records(
+    seed: int = 13, synth_n: int = 4500, scale: float = 1.0, data_dir: Path | None = None, rich: bool = False, gold_repeat: int = 1
+) -> tuple[list[Record], BuildReport]:
+    """Every training record (before the split), and what was kept and dropped.
+
+    ``gold_repeat``: how many times each hand-labelled tweet is seen per epoch (0 leaves them out).
+    """
+    from model import gold
     from model.registry import default_registry
     from model.rules import RuleExtractor
 
@@ -181,6 +188,12 @@ def build_records(seed: int = 13, synth_n: int = 4500, scale: float = 1.0, data_
             return False
         seen.add(key)
         return True
+
+    if gold_repeat and gold.LABELS.exists():
+        golden, gold_report = gold.records(gold.LABELS, data_dir)
+        report.dropped.update({f"gold_{reason}": n for reason, n in gold_report.dropped.items()})
+        golden = [r for r in golden if admit(r.text)]
+        records += golden * gold_repeat
 
     corpus = data_dir / "corpus"
     for stem, (name, n) in list(SILVER.items()) + [(NEGATIVES[0], (NEGATIVES[1], NEGATIVES[2]))]:

@@ -31,6 +31,7 @@ class TrainArguments:
     seed: int = field(default=13, metadata={"help": "Seed for data sampling, generation, split and training."})
     synth_n: int = field(default=4500, metadata={"help": "Generated hard cases."})
     synth_rich: bool = field(default=True, metadata={"help": "Richer generator: more and longer Chinese, two-clause tweets, shouted everyday text (measured better: see the model card)."})
+    gold_repeat: int = field(default=1, metadata={"help": "Times each hand-labelled corpus tweet (model/gold.py) is seen per epoch; 0 trains on silver labels alone."})
     silver_scale: float = field(default=1.0, metadata={"help": "Multiplier on the sampled silver/negative rows."})
     held_frac: float = field(default=0.08, metadata={"help": "Held-out fraction of every source."})
     max_length: int = field(default=96, metadata={"help": "Max tokens per training example."})
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    records, report = build_records(seed=args.seed, synth_n=args.synth_n, scale=args.silver_scale, rich=args.synth_rich)
+    records, report = build_records(seed=args.seed, synth_n=args.synth_n, scale=args.silver_scale, rich=args.synth_rich, gold_repeat=args.gold_repeat)
     train_recs, held_recs = split(records, args.held_frac, args.seed)
     print(f"data: {len(train_recs)} train, {len(held_recs)} held-out ({time.time() - t0:.0f}s)", file=sys.stderr)
 

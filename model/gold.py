@@ -10,7 +10,7 @@ A label line marks *surfaces*: each distinct string of the tweet that names an a
 borderline readings. Every bounded occurrence of a surface becomes a span; optional ones are left out
 of the loss. A surface the text does not hold is counted, and its tweet dropped, never guessed at.
 
-    python -m model.gold select --seed 31 --out pool.jsonl   # tweets to label
+    python -m model.gold select --seed 33 --out pool.jsonl   # tweets to label (the shipped labels: seeds 31, 32)
 """
 
 from __future__ import annotations
@@ -63,15 +63,16 @@ class GoldReport:
 
 def select(seed: int, draw: dict[str, int] | None = None, data_dir: Path | None = None) -> list[dict[str, str]]:
     """``{id, file, text}`` rows to label: ``draw`` tweets per corpus file, none a (near) copy of a dev
-    tweet or of a tweet in a shipped test set, half of them holding a word a token list knows, plus every
-    Chinese tweet of those files."""
+    tweet or of one already labelled (test sets, these labels), half of them holding a word a token list
+    knows, plus every Chinese tweet of those files."""
     from model.registry import default_registry
 
     data_dir = data_dir or DATA_DIR
     registry = default_registry()
     taken = dev_keys(data_dir / "dev" / "dev.jsonl")
-    for path in TEST_LABELS.values():
-        taken |= {dedupe_key(str(r["text"])) for r in materialize(path, data_dir)}
+    for path in [*TEST_LABELS.values(), LABELS]:
+        if path.exists():
+            taken |= {dedupe_key(str(r["text"])) for r in materialize(path, data_dir)}
 
     def listed_word(text: str) -> bool:
         return any(registry.is_known(w) or w.casefold() in registry.major_names for w in _LISTED_WORD.findall(text))

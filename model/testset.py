@@ -46,7 +46,7 @@ def select(seed: int, draw: dict[str, int] | None = None, data_dir: Path | None 
     """``{id, file, text}`` rows to label: ``draw`` tweets per corpus file, plus every unused Chinese founders
     tweet, none of them in training, dev or a labelled set already shipped."""
     data_dir = data_dir or DATA_DIR
-    records, _ = build_records(data_dir=data_dir)
+    records, _ = build_records(data_dir=data_dir, gold_repeat=1)  # hand-labelled training tweets too, whatever trains
     taken = {dedupe_key(r.text) for r in records} | dev_keys(data_dir / "dev" / "dev.jsonl")
     for path in LABELS.values():
         if path.exists():

@@ -6,8 +6,9 @@ did not take and that are no (near) copy of a dev tweet; people label them witho
 output; the project ships only ``id``, ``file`` and the labels (the corpus terms allow no copies of the
 text), and :func:`materialize` joins the texts back from ``../shared/data/corpus``.
 
-    python -m model.testset select --seed 2027 --out pool.jsonl   # tweets to label
-    python -m model.testset materialize --set b --out fresh.jsonl  # labels + texts, for ``tickertape eval``
+    python -m model.testset select --seed 2028 --out pool.jsonl           # tweets to label
+    python -m model.testset merge one.jsonl two.jsonl --out labels.jsonl  # two annotators' labels → one set
+    python -m model.testset materialize --set c --out fresh.jsonl         # labels + texts, for ``tickertape eval``
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from model.synth import DATA_DIR
 
 ASSETS = Path(__file__).parent / "assets"
 # Set "a" (seed 2026) was read while the model backend's span checks were written, so it is a second
-# dev set; set "b" (seed 2027) was drawn and labelled after that work and is the test nobody tuned to.
-LABELS = {"a": ASSETS / "fresh_a_labels.jsonl", "b": ASSETS / "fresh_b_labels.jsonl"}
+# dev set; set "b" (seed 2027) was drawn and labelled after that work and then compared adapters, so
+# it has chosen between models; set "c" (seed 2028) was labelled while the gold-trained adapter
+# trained and was scored once, after it was chosen: the test nobody tuned to.
+LABELS = {"a": ASSETS / "fresh_a_labels.jsonl", "b": ASSETS / "fresh_b_labels.jsonl", "c": ASSETS / "fresh_c_labels.jsonl"}
 # Corpus file stem → tweets to draw. The mix follows dev's real part: founders and memecoin-era
 # traders, the 2017-21 coin searches, bot-heavy 2021 streams, and ordinary tweets.
 DRAW = {
@@ -87,6 +90,25 @@ def materialize(labels: Path, data_dir: Path | None = None) -> list[dict[str, ob
     return out
 
 
+def merge(first: Sequence[dict[str, object]], second: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+    """One label set from two annotators' labels of the same tweets (same order): a symbol both put in
+    ``tokens`` is a token; one only one of them did, or either called borderline, is ``optional``.
+
+    Raises ValueError naming the first line where the two files are not about the same tweet.
+    """
+    if len(first) != len(second):
+        raise ValueError(f"the annotators labelled {len(first)} and {len(second)} tweets")
+    out = []
+    for number, (one, two) in enumerate(zip(first, second), start=1):
+        if (one["file"], one["id"]) != (two["file"], two["id"]):
+            raise ValueError(f"line {number}: {one['file']}:{one['id']} vs {two['file']}:{two['id']}")
+        a, b = set(one["tokens"]), set(two["tokens"])  # type: ignore[call-overload]
+        both = a & b
+        borderline = (a ^ b) | set(one["optional"]) | set(two["optional"])  # type: ignore[call-overload]
+        out.append({"id": one["id"], "file": one["file"], "tokens": sorted(both), "optional": sorted(borderline - both)})
+    return out
+
+
 def _write(rows: Sequence[dict[str, object]], path: Path) -> None:
     with path.open("w", encoding="utf-8") as f:
         for r in rows:
@@ -99,12 +121,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = sub.add_parser("select", help="draw tweets to label")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, required=True)
+    p = sub.add_parser("merge", help="two annotators' labels of one pool → one label set (disagreements optional)")
+    p.add_argument("first", type=Path)
+    p.add_argument("second", type=Path)
+    p.add_argument("--out", type=Path, required=True)
     p = sub.add_parser("materialize", help="join a shipped set's labels with their texts")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--set", choices=sorted(LABELS), default="b", help="a: the second dev set; b: the test (default)")
+    p.add_argument("--set", choices=sorted(LABELS), default="c", help="a: a second dev set; b: compared adapters; c: the test (default)")
     args = parser.parse_args(argv)
     if args.command == "select":
         _write(select(args.seed), args.out)
+    elif args.command == "merge":
+        _write(merge(read_jsonl(args.first), read_jsonl(args.second)), args.out)
     else:
         _write(materialize(LABELS[args.set]), args.out)
 

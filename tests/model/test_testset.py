@@ -1,4 +1,5 @@
-"""The fresh test set: its labels join back to their tweets, and no training row or dev tweet touches them."""
+"""The fresh test sets: two annotators' labels merge into one, the labels join back to their tweets, and no
+training row, dev tweet or other set touches them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from model.dataset import build_records, dedupe_key, dev_keys
 from model.synth import DATA_DIR
-from model.testset import LABELS, materialize
+from model.testset import LABELS, materialize, merge
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -33,6 +34,23 @@ def test_materialize_names_a_label_without_its_tweet(tmp_path: Path) -> None:
         materialize(labels, data_dir=tmp_path)
 
 
+def test_merge_keeps_agreed_tokens_and_makes_disagreements_optional() -> None:
+    one = [{"id": "1", "file": "f", "tokens": ["BTC", "NEAR"], "optional": []}, {"id": "2", "file": "f", "tokens": [], "optional": ["UNI"]}]
+    two = [{"id": "1", "file": "f", "tokens": ["BTC"], "optional": ["ONE"]}, {"id": "2", "file": "f", "tokens": ["UNI"], "optional": []}]
+    assert merge(one, two) == [
+        {"id": "1", "file": "f", "tokens": ["BTC"], "optional": ["NEAR", "ONE"]},
+        {"id": "2", "file": "f", "tokens": [], "optional": ["UNI"]},
+    ]
+
+
+def test_merge_refuses_files_about_different_tweets() -> None:
+    one = [{"id": "1", "file": "f", "tokens": [], "optional": []}]
+    with pytest.raises(ValueError, match="line 1: f:1 vs f:9"):
+        merge(one, [{"id": "9", "file": "f", "tokens": [], "optional": []}])
+    with pytest.raises(ValueError, match="labelled 1 and 0 tweets"):
+        merge(one, [])
+
+
 @pytest.mark.parametrize("name", sorted(LABELS))
 def test_shipped_labels_are_well_formed(name: str) -> None:
     rows = [json.loads(line) for line in LABELS[name].read_text(encoding="utf-8").splitlines()]
@@ -45,9 +63,10 @@ def test_shipped_labels_are_well_formed(name: str) -> None:
 
 @pytest.mark.skipif(not (DATA_DIR / "corpus").is_dir(), reason="needs ../shared/data/corpus")
 def test_shipped_labels_stay_out_of_training_dev_and_each_other() -> None:
-    a, b = ({dedupe_key(str(r["text"])) for r in materialize(LABELS[name])} for name in ("a", "b"))
+    sets = {name: {dedupe_key(str(r["text"])) for r in materialize(path)} for name, path in LABELS.items()}
     records, _ = build_records()
     trained = {dedupe_key(r.text) for r in records}
-    assert not (a | b) & trained
-    assert not (a | b) & dev_keys()
-    assert not a & b
+    for name, keys in sets.items():
+        assert not keys & trained, name
+        assert not keys & dev_keys(), name
+        assert all(not keys & other for o, other in sets.items() if o != name), name

@@ -18,8 +18,11 @@ LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 ID2LABEL: dict[int, str] = dict(enumerate(LABELS))
 IGNORE_INDEX = -100  # what torch's cross-entropy skips
 
-EVM_RE = re.compile(r"0x[0-9a-fA-F]{40}(?![0-9a-fA-F])")
-SOLANA_RE = re.compile(r"(?<![1-9A-HJ-NP-Za-km-z])[1-9A-HJ-NP-Za-km-z]{32,44}(?![1-9A-HJ-NP-Za-km-z])")
+# Contract addresses, the one definition the rules find them by and :func:`kind_of` reads spans by: EVM
+# is 0x + 40 hex; a Solana mint is 32-44 base58 characters, and requiring a digit, an upper- and a
+# lower-case letter keeps long words and hashtags out. Neither may touch a letter or digit.
+EVM_ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
+SOLANA_MINT = re.compile(r"(?<![0-9A-Za-z])(?=[^\s]*\d)(?=[^\s]*[a-z])(?=[^\s]*[A-Z])[1-9A-HJ-NP-Za-km-z]{32,44}(?![0-9A-Za-z])")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # Per-token casing classes, fed to the encoder as an extra embedding (the base vocabulary is
@@ -42,18 +45,13 @@ def casing(piece: str) -> int:
     return CASE_MIXED
 
 
-def is_solana_mint(text: str) -> bool:
-    """Base58 of 32-44 chars with both digits and letters (plain long words are not mints)."""
-    return bool(SOLANA_RE.fullmatch(text)) and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
-
-
 def kind_of(span: str) -> MentionKind:
     """How a span is written, which is what the resolver needs to know."""
     if span.startswith("$"):
         return MentionKind.CASHTAG
     if span.startswith("#"):
         return MentionKind.HASHTAG
-    if EVM_RE.fullmatch(span) or is_solana_mint(span):
+    if EVM_ADDRESS.fullmatch(span) or SOLANA_MINT.fullmatch(span):
         return MentionKind.CONTRACT
     if CJK_RE.search(span):
         return MentionKind.ZH_NAME

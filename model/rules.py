@@ -23,16 +23,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from model.labels import EVM_ADDRESS, SOLANA_MINT
 from model.registry import Registry, default_registry
 from model.resolver import AMOUNT, resolve, settle_contracts
 from schemas import MentionKind, TokenMention
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|io|fun|xyz|net|org|app|co|finance|exchange)/\S*", re.I)
 HANDLE = re.compile(r"(?<![\w@])@\w+")
-EVM_ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
-# A Solana mint is 32-44 base58 characters; requiring a digit, an upper- and a lower-case letter keeps
-# long words and hashtags out.
-SOLANA_MINT = re.compile(r"(?<![0-9A-Za-z])(?=[^\s]*\d)(?=[^\s]*[a-z])(?=[^\s]*[A-Z])[1-9A-HJ-NP-Za-km-z]{32,44}(?![0-9A-Za-z])")
 # Cashtags as crypto Twitter writes them: letters and digits ("$1INCH", "$AI16Z"), an optional
 # StockTwits-style suffix ("$BTC.X") kept out of the span. "US$5" is money, hence the look-behind.
 # Boundaries are ASCII-only so that Chinese text can run straight into a ticker ("梭哈$PEPE", "BNB链").

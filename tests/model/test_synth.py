@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from model.labels import EVM_RE, is_solana_mint
+from model.labels import EVM_ADDRESS, SOLANA_MINT
 from model.synth import AMBIGUOUS, Generator, STOCKS, generate
 
 
@@ -30,7 +30,7 @@ def test_spans_point_at_their_surface(examples):
             surface = e.text[s:t]
             assert surface == surface.strip() and surface, (e.text, surface)
             if sym.startswith("CA:"):
-                assert EVM_RE.fullmatch(surface) or is_solana_mint(surface)
+                assert EVM_ADDRESS.fullmatch(surface) or SOLANA_MINT.fullmatch(surface)
                 assert sym[3:] == (surface.lower() if surface.startswith("0x") else surface)
             elif surface.startswith("$"):
                 assert surface[1:].upper() == sym

@@ -200,15 +200,19 @@ class NeuralExtractor:
     def _with_context(self, text: str, mentions: list[TokenMention], vouched: set[int]) -> list[TokenMention]:
         """``mentions`` of ``text`` less the bare tickers that need more than the tagger's word.
 
-        An everyday-word ticker (OP, NEAR, GAS) needs crypto context: another mention or a crypto cue word
-        (the rules' test). A long-tail ticker in Latin prose, where capitals are also acronyms and
+        An everyday-word ticker (OP, NEAR, GAS) or an unlisted one written in lower case ("sol") needs
+        crypto context: another mention or a crypto cue word (the rules' test). A long-tail ticker in Latin prose, where capitals are also acronyms and
         shouting ("Casper CBC", "SBI Holdings"), must start at one of the offsets in ``vouched``: introduced
         as a token ("coin NOVA") or listed next to a mention. In Chinese prose Latin capitals are tickers.
         """
         registry = self.registry
 
         def needs_context(m: TokenMention) -> bool:
-            return m.kind is MentionKind.TICKER and m.symbol in registry.everyday_tickers
+            # Lower case is how words are written, not tickers ("the sol goes a long way"): as in the
+            # rules, a lower-case ticker needs context unless nothing else uses its letters ("btc") or
+            # it is listed with other mentions ("sol, wif, jto").
+            lower = m.text.islower() and m.symbol not in registry.caseless_tickers and m.start not in vouched
+            return m.kind is MentionKind.TICKER and (m.symbol in registry.everyday_tickers or lower)
 
         def has_context(m: TokenMention) -> bool:
             return any(o is not m and not needs_context(o) for o in mentions) or cue_outside(text, m.start, m.end)

@@ -142,6 +142,19 @@ def test_bare_tickers_and_tags_are_held_to_their_context(extractor, text, expect
     assert symbols(extractor, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("the sol goes a long way in Lima: 25 soles for ceviche", "sol", []),  # a word, not a ticker
+        ("the sol chart looks ready to pump", "sol", ["SOL"]),  # crypto context
+        ("btc goes a long way", "btc", ["BTC"]),  # no word uses these letters
+    ],
+)
+def test_lower_case_tickers_need_context(extractor, text, word, expected):
+    start = text.index(word)  # as if the tagger had tagged it
+    assert [m.symbol for m in extractor._mentions(text, [(start, start + len(word), 0.9)])] == expected
+
+
 def test_equity_tweets_drop_colliding_tickers(extractor):
     (mentions,) = extractor.extract_batch(["Pancake House $CAKE price target raised to $48 at Barclays"])
     assert mentions == []

@@ -201,9 +201,10 @@ class NeuralExtractor:
         """``mentions`` of ``text`` less the bare tickers that need more than the tagger's word.
 
         An everyday-word ticker (OP, NEAR, GAS) or an unlisted one written in lower case ("sol") needs
-        crypto context: another mention or a crypto cue word (the rules' test). A long-tail ticker in Latin prose, where capitals are also acronyms and
-        shouting ("Casper CBC", "SBI Holdings"), must start at one of the offsets in ``vouched``: introduced
-        as a token ("coin NOVA") or listed next to a mention. In Chinese prose Latin capitals are tickers.
+        crypto context: another mention or a crypto cue word (the rules' test). A long-tail ticker in Latin
+        prose, where capitals are also acronyms and shouting ("Casper CBC", "SBI Holdings"), must start at
+        one of the offsets in ``vouched``: introduced as a token ("coin NOVA") or listed next to a mention.
+        In Chinese prose Latin capitals are tickers.
         """
         registry = self.registry
 

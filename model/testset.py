@@ -26,8 +26,8 @@ from model.synth import DATA_DIR
 ASSETS = Path(__file__).parent / "assets"
 # Set "a" (seed 2026) was read while the model backend's span checks were written, so it is a second
 # dev set; set "b" (seed 2027) was drawn and labelled after that work and then compared adapters, so
-# it has chosen between models; set "c" (seed 2028) was labelled while the gold-trained adapter
-# trained and was scored once, after it was chosen: the test nobody tuned to.
+# it has chosen between models; set "c" (seed 2028) was labelled while the adapters trained on hand
+# labels trained and was scored once, after the shipped one was chosen: the test nobody tuned to.
 LABELS = {"a": ASSETS / "fresh_a_labels.jsonl", "b": ASSETS / "fresh_b_labels.jsonl", "c": ASSETS / "fresh_c_labels.jsonl"}
 # Corpus file stem → tweets to draw. The mix follows dev's real part: founders and memecoin-era
 # traders, the 2017-21 coin searches, bot-heavy 2021 streams, and ordinary tweets.

@@ -10,28 +10,25 @@
 * Casing: the base tokenizer lower-cases, so "NEAR" and "near" are one token. Each token also gets a
   casing class (see :func:`model.labels.casing`) whose embedding is added to the word embedding.
 * LoRA (peft, ``TaskType.TOKEN_CLS``) on the attention and feed-forward projections; the token
-  classifier head is trained fully (``modules_to_save``).
+  classifier head is trained fully (``modules_to_save``). :mod:`model.training.adapter` builds and saves
+  it; :func:`load_tagger` reads it back and merges LoRA into the base weights for serving.
 
-Nothing here touches the network: ``HF_HUB_OFFLINE`` is set and every load uses local files.
+Nothing here touches the network: :mod:`model` sets ``HF_HUB_OFFLINE`` and every load uses local files.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+import torch
+from torch import nn
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+from model.labels import ID2LABEL, LABEL2ID, N_CASE
 
-from model.labels import CJK_RE, ID2LABEL, LABEL2ID, N_CASE  # noqa: E402
-
-
+# Characters that are neither letter, digit, mark nor space are words of their own (see load_tokenizer).
 SYMBOL_SPLIT = r"[^\p{L}\p{N}\p{M}\s]"
+ADAPTER_DIR = Path(__file__).parent / "adapter"  # the shipped adapter: LoRA, classifier, added embeddings
 
 
 def default_base_path() -> Path:
@@ -73,13 +70,6 @@ def load_tokenizer(base_path: Path | str | None = None, additions: list[str] | N
     return type(tok)(tokenizer_object=backend, **kwargs)
 
 
-def missing_cjk(tokenizer, texts) -> list[str]:
-    """CJK characters in ``texts`` the tokenizer's vocabulary lacks, sorted."""
-    vocab = tokenizer.get_vocab()
-    chars = {c for t in texts for c in CJK_RE.findall(t)}
-    return sorted(c for c in chars if c not in vocab)
-
-
 class Tagger(nn.Module):
     """Base encoder + LoRA + token classifier, with extra token and casing embeddings."""
 
@@ -116,36 +106,6 @@ class Tagger(nn.Module):
 
     def extra_state(self) -> dict[str, torch.Tensor]:
         return {"new_embeddings": self.new_embeddings.weight.detach().cpu(), "case_embeddings": self.case_embeddings.weight.detach().cpu()}
-
-
-def build_tagger(
-    base_path: Path | str,
-    n_new_tokens: int,
-    lora_r: int = 16,
-    lora_alpha: int = 32,
-    lora_dropout: float = 0.1,
-    target_modules: list[str] | None = None,
-    use_case: bool = True,
-) -> Tagger:
-    """A fresh trainable tagger on the base encoder."""
-    from peft import LoraConfig, TaskType, get_peft_model
-    from transformers import AutoModelForTokenClassification
-
-    model = AutoModelForTokenClassification.from_pretrained(
-        str(base_path), local_files_only=True, num_labels=len(ID2LABEL), id2label=ID2LABEL, label2id=LABEL2ID
-    )
-    if target_modules is None and model.config.model_type == "bert":
-        target_modules = ["query", "key", "value", "dense"]
-    config = LoraConfig(
-        task_type=TaskType.TOKEN_CLS,
-        r=lora_r,
-        lora_alpha=lora_alpha,
-        lora_dropout=lora_dropout,
-        target_modules=target_modules,
-        modules_to_save=["classifier"],
-    )
-    peft_model = get_peft_model(model, config)
-    return Tagger(peft_model, model.get_input_embeddings().num_embeddings, n_new_tokens, model.config.hidden_size, use_case)
 
 
 def load_tagger(adapter_dir: Path | str, base_path: Path | str | None = None, device: str = "cpu"):

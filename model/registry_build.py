@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from model.registry import Asset
+from schemas import normal_address
 
 # Major assets: symbol → (CoinGecko id, names and nicknames people write for it, lower-case).
 # The id is the priority rule for duplicate symbols; the names are the only free-text names the rules
@@ -334,7 +335,7 @@ def _token_lists(registry: Path) -> Iterator[tuple[str, str, str]]:
     """(address, symbol, name) of every EVM and shippable Solana list entry; Solana's banned mints skipped."""
     for file in _EVM_LISTS:
         for token in json.loads((registry / "evm_tokenlists" / file).read_text())["tokens"]:
-            yield token["address"].lower(), token["symbol"], token["name"]
+            yield normal_address(token["address"]), token["symbol"], token["name"]
     solana = registry / "solana_jupiter"
     with (solana / "banned-tokens.csv").open(newline="") as f:
         banned = {row["Mint"] for row in csv.DictReader(f)}

@@ -9,16 +9,11 @@ from __future__ import annotations
 import re
 
 from model.registry import Registry
-from schemas import MentionKind, TokenMention
+from schemas import MentionKind, TokenMention, contract_symbol
 
 # "$100", "$5M", "$1.5bn", "$10k": prices and amounts, not tickers.
 AMOUNT = re.compile(r"\d[\d,.]*(?:[kmbt]|bn|mm|k?s)?", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
-
-
-def contract_label(address: str) -> str:
-    """``CA:<address>``, EVM addresses lower-cased and Solana mints as written."""
-    return f"CA:{address.lower() if address[:2].lower() == '0x' else address}"
 
 
 def resolve(span: str, kind: MentionKind, registry: Registry) -> tuple[str, str | None] | None:
@@ -63,7 +58,7 @@ def resolve(span: str, kind: MentionKind, registry: Registry) -> tuple[str, str 
             symbol = named
         case MentionKind.CONTRACT:
             listed = registry.symbol_for_contract(span)
-            return (listed, registry.asset_id(listed)) if listed else (contract_label(span), None)
+            return (listed, registry.asset_id(listed)) if listed else (contract_symbol(span), None)
     return symbol, registry.asset_id(symbol)
 
 
@@ -84,7 +79,7 @@ def settle_contracts(mentions: list[TokenMention]) -> list[TokenMention]:
             if mention.symbol.startswith("CA:") and len(owner) == 1:
                 symbol, asset_id = next(iter(owner.items()))
             else:
-                symbol, asset_id = contract_label(mention.text), None
+                symbol, asset_id = contract_symbol(mention.text), None
             mention = mention.model_copy(update={"symbol": symbol, "asset_id": asset_id})
         settled.append(mention)
     return settled

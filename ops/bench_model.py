@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from model.extractor import load_extractor  # noqa: E402
-from workers.firehose import Firehose  # noqa: E402
+from workers.ingest.firehose import Firehose  # noqa: E402
 
 
 def main() -> None:

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kafka import KafkaAdminClient  # noqa: E402
 
-from workers.firehose import Firehose  # noqa: E402
-from workers.ingest import TweetProducer  # noqa: E402
-from workers.lag import group_owners  # noqa: E402
+from workers.admin.lag import group_owners  # noqa: E402
+from workers.admin.topics import ensure_topics  # noqa: E402
+from workers.ingest.firehose import Firehose  # noqa: E402
+from workers.ingest.producer import TweetProducer  # noqa: E402
 from workers.settings import Settings  # noqa: E402
 from workers.store import FeedStore  # noqa: E402
-from workers.topics import ensure_topics  # noqa: E402
 
 STABLE_TIMEOUT_S = 180
 DRAIN_TIMEOUT_S = 600

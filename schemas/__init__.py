@@ -14,6 +14,8 @@ from schemas.models import (
     TokenMention,
     Tweet,
     canonical_symbol,
+    contract_symbol,
+    normal_address,
 )
 
 __all__ = [
@@ -25,7 +27,9 @@ __all__ = [
     "TokenMention",
     "Tweet",
     "canonical_symbol",
+    "contract_symbol",
     "decode",
     "encode",
     "explain",
+    "normal_address",
 ]

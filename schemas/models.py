@@ -130,10 +130,21 @@ def distinct_symbols(mentions: list[TokenMention]) -> list[str]:
     return list(dict.fromkeys(m.symbol for m in mentions))
 
 
+def normal_address(address: str) -> str:
+    """A contract address as it is compared and stored: an EVM ``0x`` address lower-cased (hex is
+    case-blind), a Solana mint as written (base58 is case-sensitive)."""
+    return address.lower() if address[:2].lower() == "0x" else address
+
+
+def contract_symbol(address: str) -> str:
+    """The symbol of a contract no token name claims (LABELING.md): ``CA:<address>``."""
+    return f"CA:{normal_address(address)}"
+
+
 def canonical_symbol(symbol: str) -> str:
     """``symbol`` as results carry it (LABELING.md): tickers upper-cased; an unnamed contract as
-    ``CA:<address>`` with an EVM address lower-cased and a Solana mint as written (base58 is case-sensitive)."""
+    :func:`contract_symbol` writes it."""
     head, sep, address = symbol.strip().partition(":")
     if sep and head.upper() == "CA":
-        return "CA:" + (address.lower() if address.lower().startswith("0x") else address)
+        return contract_symbol(address)
     return symbol.strip().upper()

@@ -16,7 +16,7 @@ from workers.store import FeedStore
 @pytest.fixture(scope="session")
 def services() -> Settings:
     """Kafka and Redis up (started by ops/ if they are the local ones), checked once per session."""
-    from workers.local import up
+    from workers.admin.local import up
 
     base = Settings()
     up(base)

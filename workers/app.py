@@ -4,33 +4,52 @@
 Delivery is at least once with idempotent effects: a batch's offsets are acknowledged only after
 its results are in Redis and its messages acknowledged by Kafka. A worker that dies mid-batch leaves
 the batch to its successor, whose Redis writes are no-ops for tweets already stored and whose
-messages are skipped for tweets already marked published.
+messages are skipped for tweets already marked published. A batch that fails because Redis or Kafka
+is out is retried until it goes through; one that keeps failing for any other reason stops the worker
+with the batch uncommitted (:mod:`workers.errors`, :mod:`workers.retry`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Sequence
+from typing import NoReturn
 
 import faust
 from aiokafka.errors import IllegalStateError
 from faust.types import EventT
 
-from model.extractor import Extractor, load_extractor
+from model.extractor import Extractor
 from schemas import encode
 from workers import metrics
+from workers.backend import load_backend
+from workers.errors import BatchFailedError
 from workers.pipeline import BatchOutcome, BatchProcessor, RawRecord
+from workers.retry import retry_batch
 from workers.settings import Settings
 from workers.store import FeedStore
 
 log = logging.getLogger("tickertape.worker")
 
-#: Longest pause between retries while Redis or Kafka is unreachable; the batch is never dropped.
-MAX_BACKOFF_S = 30.0
+#: Exit status of a worker that stopped on a batch it cannot process (EX_SOFTWARE).
+EXIT_BATCH_FAILED = 70
 #: Seconds between refreshes of the consumer-lag gauges.
 LAG_INTERVAL_S = 10.0
+
+
+def stop_unacknowledged() -> NoReturn:
+    """End the process at once, leaving the batch in hand uncommitted for a successor to process.
+
+    Neither raising nor a graceful stop would do: on any way out of the agent's loop, faust's take
+    buffer acknowledges the batch it handed out, and the next commit would skip its tweets for good.
+    """
+    log.critical("stopping the worker: a batch keeps failing with an error no outage explains "
+                 "(see the traceback above); its offsets stay uncommitted", exc_info=True)
+    logging.shutdown()
+    os._exit(EXIT_BATCH_FAILED)
 
 
 def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.App:
@@ -54,7 +73,7 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
     tweets = app.topic(settings.tweets_topic, partitions=settings.partitions)
     mentions = app.topic(settings.mentions_topic, partitions=settings.partitions)
     dead_letters = app.topic(settings.dlq_topic, partitions=settings.partitions)
-    processor = BatchProcessor(extractor or load_extractor(settings.extractor), FeedStore.connect(settings))
+    processor = BatchProcessor(extractor or load_backend(settings), FeedStore.connect(settings))
     metrics.EXTRACTOR.info({"backend": processor.extractor.name})
 
     async def publish(outcome: BatchOutcome) -> None:
@@ -70,29 +89,26 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
             [d.source for d in outcome.dead_letters],
         )
 
+    async def attempt(records: Sequence[RawRecord]) -> BatchOutcome:
+        outcome = await asyncio.get_running_loop().run_in_executor(None, processor.process, records)
+        await publish(outcome)
+        return outcome
+
     async def handle(events: Sequence[EventT]) -> None:
         records = [
             RawRecord(e.value, f"{e.message.topic}/{e.message.partition}/{e.message.offset}") for e in events
         ]
-        backoff = 0.5
-        while True:
-            started = time.perf_counter()
-            try:
-                outcome = await asyncio.get_running_loop().run_in_executor(None, processor.process, records)
-                await publish(outcome)
-            except Exception:  # noqa: BLE001 - Redis/Kafka outage: retry, never ack unprocessed
-                metrics.BATCH_RETRIES.inc()
-                log.exception("batch of %d failed; retrying in %.1fs", len(records), backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
-                continue
-            elapsed = time.perf_counter() - started
-            metrics.record_batch(len(records), elapsed, outcome.results, len(outcome.dead_letters))
-            log.info(
-                "batch=%d new=%d published=%d dead=%d in %.0f ms",
-                len(records), outcome.new, len(outcome.to_publish), len(outcome.dead_letters), elapsed * 1000,
-            )
-            return
+        started = time.perf_counter()
+        try:
+            outcome = await retry_batch(lambda: attempt(records), len(records))
+        except BatchFailedError:
+            stop_unacknowledged()
+        elapsed = time.perf_counter() - started
+        metrics.record_batch(len(records), elapsed, outcome.results, len(outcome.dead_letters))
+        log.info(
+            "batch=%d new=%d published=%d dead=%d in %.0f ms",
+            len(records), outcome.new, len(outcome.to_publish), len(outcome.dead_letters), elapsed * 1000,
+        )
 
     @app.agent(tweets)
     async def infer(stream: faust.StreamT) -> None:
@@ -125,8 +141,9 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
     return app
 
 
-def run_worker(settings: Settings, loglevel: str = "info") -> None:
-    """Run one worker until SIGTERM/SIGINT; it joins the consumer group of ``settings``."""
-    app = create_app(settings)
+def run_worker(settings: Settings, loglevel: str = "info", extractor: Extractor | None = None) -> None:
+    """Run one worker until SIGTERM/SIGINT; it joins the consumer group of ``settings`` and runs
+    ``extractor`` (the one ``settings`` names when None)."""
+    app = create_app(settings, extractor)
     metrics.serve(settings.metrics_port)
     faust.Worker(app, loglevel=loglevel).execute_from_commandline()

@@ -5,34 +5,30 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from workers.durations import parse_duration
 from workers.settings import Settings, get_settings
 
-#: A duration as the CLI and the API take it: an amount and a unit, e.g. 90s, 15m, 1h, 2d.
-DURATION_PATTERN = r"^(\d{1,6})([smhd])$"
 R = TypeVar("R")
-_DURATION = re.compile(DURATION_PATTERN)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def duration(text: str) -> timedelta:
     """'90s', '15m', '1h', '2d' → timedelta (argparse type)."""
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 30s, 15m, 1h, 2d)")
-    return timedelta(**{_UNITS[m[2]]: int(m[1])})
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive(text: str) -> int:
@@ -66,7 +62,7 @@ def _print_rows(rows: Iterable[R], as_json: bool, line: Callable[[R], str]) -> N
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.local import up
+    from workers.admin.local import up
 
     for topic, partitions in up(settings).items():
         print(f"topic {topic}: {partitions} partitions")
@@ -74,14 +70,14 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.local import down
+    from workers.admin.local import down
 
     down(settings)
     return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.local import status
+    from workers.admin.local import status
 
     report = status(settings)
     for what, state in report.items():
@@ -93,8 +89,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.firehose import Firehose
-    from workers.ingest import FieldMap, RecordMapper, TweetProducer, read_file
+    from workers.ingest.files import FieldMap, RecordMapper, read_file
+    from workers.ingest.firehose import Firehose
+    from workers.ingest.producer import TweetProducer
 
     if not args.files and not args.firehose:
         raise SystemExit("tickertape ingest: give FILE(s) or --firehose N")
@@ -134,7 +131,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_lag(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.lag import consumer_lag
+    from workers.admin.lag import consumer_lag
 
     rows = consumer_lag(settings, group=args.group)
     if args.json:
@@ -151,7 +148,7 @@ def cmd_lag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dlq_show(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.dlq import dead_letters
+    from workers.admin.dlq import dead_letters
 
     _print_rows(dead_letters(settings), args.json,
                 lambda d: f"{d.failed_at:%Y-%m-%d %H:%M:%S} {d.stage:<6} {d.source}  {d.reason}")
@@ -159,8 +156,8 @@ def cmd_dlq_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.dlq import replay
-    from workers.ingest import FieldMap
+    from workers.admin.dlq import replay
+    from workers.ingest.files import FieldMap
 
     fields = FieldMap(args.id_field, args.author_field, args.text_field, args.time_field)
     report = replay(settings, fields, default_author=args.default_author)
@@ -211,7 +208,7 @@ def cmd_mentions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.api import serve
+    from workers.api.app import serve
 
     serve(_with(settings, api_host=args.host or settings.api_host, api_port=args.port or settings.api_port))
     return 0
@@ -222,16 +219,18 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from model.evaluate import extract_file
+    from workers.backend import load_backend
 
-    extract_file(args.file, args.backend or settings.extractor, sys.stdout)
+    extract_file(args.file, load_backend(settings, args.backend), sys.stdout)
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from model.evaluate import evaluate_file
+    from workers.backend import load_backend
 
     backends = args.backend or list(dict.fromkeys(["cashtag", "rules", settings.extractor]))
-    report = evaluate_file(args.file, backends, args.errors)
+    report = evaluate_file(args.file, backends, args.errors, load=lambda name: load_backend(settings, name))
     print(report.to_markdown())
     return 0
 
@@ -244,7 +243,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from model.train import main as train_main
+    from model.training.train import main as train_main
 
     return train_main(args.extra)
 
@@ -345,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--real", type=existing_file, help="JSONL of real tweets to mix in (default: the founders corpus in ../shared, if there)")
     p.add_argument("--no-real", action="store_true", help="synthetic tweets only")
 
-    # Training has its own dataclass arguments (model/train.py): everything after `train` is theirs.
+    # Training has its own dataclass arguments (model/training/train.py): everything after `train` is theirs.
     sub.add_parser("train", add_help=False, help="fine-tune the token model (tickertape train --help)").set_defaults(
         handler=cmd_train
     )

@@ -23,9 +23,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from schemas import ExtractionResult, Tweet, decode
-from workers.firehose import Firehose
-from workers.ingest import RecordMapper, TweetProducer, read_file
-from workers.local import up
+from workers.admin.local import up
+from workers.ingest.files import RecordMapper, read_file
+from workers.ingest.firehose import Firehose
+from workers.ingest.producer import TweetProducer
 from workers.settings import REPO_ROOT, Settings
 from workers.store import FeedStore
 

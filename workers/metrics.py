@@ -7,6 +7,7 @@ one worker. Labels stay low-cardinality (partition numbers, the backend name), n
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram, Info, start_http_server
 
 from schemas import ExtractionResult

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
+
 import orjson
 from pydantic import ValidationError
 
 from model.extractor import Extractor
 from schemas import DeadLetter, ExtractionResult, TokenMention, Tweet, decode, explain
-from workers.store import FeedStore
+from workers.keys import Keys
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,29 @@ def parse_tweet(record: RawRecord) -> Tweet | DeadLetter:
         )
 
 
+class ResultStore(Protocol):
+    """Where a batch's results go (:class:`workers.store.FeedStore` in production): idempotent writes and
+    the markers of what was already published."""
+
+    keys: Keys
+
+    def write_results(self, results: Sequence[ExtractionResult]) -> list[bool]:
+        """Store each result (once); True where it was new."""
+        ...
+
+    def already_sent(self, markers: Sequence[str]) -> list[bool]:
+        """For each marker key, whether its message was acknowledged before."""
+        ...
+
+    def mark_sent(self, published: Sequence[str], dead_letter_sources: Sequence[str] = ()) -> None:
+        """Record that these messages were acknowledged by Kafka."""
+        ...
+
+
 class BatchProcessor:
     """Extracts, stores and selects what to publish for one batch, idempotently."""
 
-    def __init__(self, extractor: Extractor, store: FeedStore) -> None:
+    def __init__(self, extractor: Extractor, store: ResultStore) -> None:
         self.extractor = extractor
         self.store = store
 

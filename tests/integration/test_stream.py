@@ -19,15 +19,31 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from model.extractor import load_extractor
 from schemas import DeadLetter, ExtractionResult, Tweet, decode
-from workers.firehose import Firehose
-from workers.ingest import TweetProducer
+from workers.admin.topics import ensure_topics
+from workers.app import EXIT_BATCH_FAILED
+from workers.ingest.firehose import Firehose
+from workers.ingest.producer import TweetProducer
 from workers.settings import Settings
 from workers.store import FeedStore
-from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
 FOLLOWED = [f"synth_{i:03d}" for i in range(0, 40, 3)]
+# A worker whose extractor fails on every tweet: a bug no retry mends.
+BROKEN_WORKER = """
+from workers.app import run_worker
+from workers.settings import Settings
+
+
+class Broken:
+    name = "broken-v0"
+
+    def extract_batch(self, texts):
+        raise RuntimeError("injected: the extractor fails on every tweet")
+
+
+run_worker(Settings(), extractor=Broken())
+"""
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -184,7 +200,7 @@ def test_sigterm_finishes_and_commits_the_batch_in_hand(
 ) -> None:
     """Stopped mid-stream, a worker leaves exactly what it stored committed: nothing processed twice
     by its successor, nothing skipped. The tagger backend makes batches slow enough to be caught in."""
-    from workers.lag import consumer_lag
+    from workers.admin.lag import consumer_lag
 
     workers.env["TT_EXTRACTOR"] = "model"
     tweets = list(Firehose(accounts=40, run="term").tweets(1500))
@@ -197,3 +213,25 @@ def test_sigterm_finishes_and_commits_the_batch_in_hand(
     committed = sum(row.committed or 0 for row in consumer_lag(settings))
     assert 0 < stored < len(tweets), "stopped after the stream ended: nothing was tested"
     assert committed == stored
+
+
+def test_a_batch_that_keeps_failing_stops_the_worker_with_nothing_committed(
+    settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path
+) -> None:
+    """A deterministic failure is no outage: the worker stops loudly instead of stalling, leaves the batch
+    uncommitted, and a successor with a working extractor processes every tweet once."""
+    from workers.admin.lag import consumer_lag
+
+    store.follow("u1", FOLLOWED)
+    tweets = list(Firehose(accounts=40, run="fatal").tweets(300))
+    send(settings, tweets)  # before the worker starts, so its first batch holds many tweets
+    log = tmp_path / "broken.log"
+    with log.open("wb") as out:
+        broken = subprocess.Popen([sys.executable, "-c", BROKEN_WORKER], env=workers.env, stdout=out, stderr=subprocess.STDOUT)
+        assert broken.wait(timeout=120) == EXIT_BATCH_FAILED
+    assert "stopping the worker" in log.read_text()
+    assert store.stats().get("tweets", 0) == 0
+    assert all(not row.committed for row in consumer_lag(settings))
+    workers.start()
+    wait_for(store, len(tweets))
+    check_outputs(settings, store, tweets)

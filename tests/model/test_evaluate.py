@@ -62,7 +62,7 @@ def test_markdown_has_one_column_group_per_backend(tmp_path: Path) -> None:
 def test_extract_file(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "$BTC and #dogecoin"}, {"id": "b", "text": "hello"}])
     out = io.StringIO()
-    assert extract_file(path, "rules", out) == 2
+    assert extract_file(path, load_extractor("rules"), out) == 2
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
     assert first["id"] == "a" and first["tokens"] == ["BTC", "DOGE"]
     assert first["mentions"][0] == {

@@ -11,12 +11,13 @@ from prometheus_client import REGISTRY
 
 from schemas import DeadLetter, ExtractionResult, Tweet, decode, encode
 from workers import metrics
-from workers.dlq import dead_letters, replay
-from workers.firehose import Firehose
-from workers.ingest import FieldMap, TweetProducer
-from workers.lag import consumer_lag
+from workers.admin.dlq import dead_letters, replay
+from workers.admin.lag import consumer_lag
+from workers.admin.topics import ensure_topics
+from workers.ingest.files import FieldMap
+from workers.ingest.firehose import Firehose
+from workers.ingest.producer import TweetProducer
 from workers.settings import Settings
-from workers.topics import ensure_topics
 
 
 def read_all(settings: Settings, topic: str) -> list[bytes]:

@@ -1,0 +1,88 @@
+"""A fresh test set: corpus tweets that no training row and no dev tweet touches, labelled per LABELING.md.
+
+``dev/dev.jsonl`` has been read while writing the rules and the tagger's span checks, so it flatters both.
+This set is the check nobody tuned to: :func:`select` draws tweets (seeded) that :func:`model.training.dataset.build_records`
+did not take and that are no (near) copy of a dev tweet; people label them without seeing any backend's
+output; the project ships only ``id``, ``file`` and the labels (the corpus terms allow no copies of the
+text), and :func:`materialize` joins the texts back from ``../shared/data/corpus``.
+
+    python -m model.training.testset select --seed 2028 --out pool.jsonl           # tweets to label
+    python -m model.training.testset merge one.jsonl two.jsonl --out labels.jsonl  # two annotators' labels → one set
+    python -m model.training.testset materialize --set c --out fresh.jsonl         # labels + texts, for ``tickertape eval``
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from model.training.corpus import DATA_DIR, FRESH_SETS, dedupe_key, draw, materialize, read_jsonl, used_keys, write_jsonl
+from model.training.dataset import build_records
+from model.training.errors import MismatchedLabelsError
+
+# Corpus file stem → tweets to draw. The mix follows dev's real part: founders and memecoin-era
+# traders, the 2017-21 coin searches, bot-heavy 2021 streams, and ordinary tweets.
+DRAW = {
+    "founders_2023_2026": 70,
+    "cryptop12_2017_2021_sample": 60,
+    "afirrk_2021": 20,
+    "vavabramov_2021": 20,
+    "ads509_accounts": 20,
+    "tweeteval_general_negatives": 30,
+}
+
+
+def select(seed: int, plan: dict[str, int] | None = None, data_dir: Path | None = None) -> list[dict[str, str]]:
+    """``{id, file, text}`` rows to label: ``plan`` tweets per corpus file (default :data:`DRAW`), plus every
+    unused Chinese founders tweet, none of them in training, dev or a labelled set already shipped."""
+    data_dir = data_dir or DATA_DIR
+    records, _ = build_records(data_dir=data_dir, gold_repeat=1)  # hand-labelled training tweets too, whatever trains
+    taken = {dedupe_key(r.text) for r in records} | used_keys(data_dir)
+    return draw(plan or DRAW, seed, taken, data_dir, all_chinese={"founders_2023_2026"})
+
+
+def merge(first: Sequence[dict[str, object]], second: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+    """One label set from two annotators' labels of the same tweets (same order): a symbol both put in
+    ``tokens`` is a token; one only one of them did, or either called borderline, is ``optional``.
+
+    Raises :class:`MismatchedLabelsError` naming the first line where the two files are not about the
+    same tweet.
+    """
+    if len(first) != len(second):
+        raise MismatchedLabelsError(f"the annotators labelled {len(first)} and {len(second)} tweets")
+    out = []
+    for number, (one, two) in enumerate(zip(first, second), start=1):
+        if (one["file"], one["id"]) != (two["file"], two["id"]):
+            raise MismatchedLabelsError(f"line {number}: {one['file']}:{one['id']} vs {two['file']}:{two['id']}")
+        a, b = set(one["tokens"]), set(two["tokens"])  # type: ignore[call-overload]
+        both = a & b
+        borderline = (a ^ b) | set(one["optional"]) | set(two["optional"])  # type: ignore[call-overload]
+        out.append({"id": one["id"], "file": one["file"], "tokens": sorted(both), "optional": sorted(borderline - both)})
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m model.training.testset", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("select", help="draw tweets to label")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p = sub.add_parser("merge", help="two annotators' labels of one pool → one label set (disagreements optional)")
+    p.add_argument("first", type=Path)
+    p.add_argument("second", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("materialize", help="join a shipped set's labels with their texts")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--set", choices=sorted(FRESH_SETS), default="c", help="a: a second dev set; b: compared adapters; c: the test (default)")
+    args = parser.parse_args(argv)
+    if args.command == "select":
+        write_jsonl(select(args.seed), args.out)
+    elif args.command == "merge":
+        write_jsonl(merge(read_jsonl(args.first), read_jsonl(args.second)), args.out)
+    else:
+        write_jsonl(materialize(FRESH_SETS[args.set]), args.out)
+
+
+if __name__ == "__main__":
+    main()

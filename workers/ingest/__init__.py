@@ -1,0 +1,1 @@
+"""Ingestors: tweets from files and the synthetic firehose onto the ``tweets`` topic."""

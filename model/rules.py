@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from model.labels import EVM_ADDRESS, SOLANA_MINT
 from model.registry import Registry, default_registry
 from model.resolver import AMOUNT, resolve, settle_contracts
+from model.spans import occurrences
 from schemas import MentionKind, TokenMention
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|io|fun|xyz|net|org|app|co|finance|exchange)/\S*", re.I)
@@ -174,8 +175,8 @@ class RuleExtractor:
             if (need := self._hashtag_need(m.group(1))) is not None:
                 yield _Candidate(m.start(), m.end(), MentionKind.HASHTAG, needs_context=need)
         for alias in self._zh:
-            for start in _find_all(text, alias):
-                yield _Candidate(start, start + len(alias), MentionKind.ZH_NAME, alias in registry.zh_context_aliases)
+            for start, end in occurrences(text, alias, bounded=False):  # Chinese runs words together
+                yield _Candidate(start, end, MentionKind.ZH_NAME, alias in registry.zh_context_aliases)
         for m in self._names.finditer(text):
             name = m.group(1)
             # "SUI", "IOTA" in capitals are tickers, left to the ticker rule and its context test.
@@ -250,11 +251,3 @@ def cue_outside(text: str, start: int, end: int) -> bool:
     """Whether a crypto cue word (English or Chinese) stands in ``text`` outside ``text[start:end]``."""
     masked = text[:start] + " " + text[end:]
     return bool(CRYPTO_CUES.search(masked) or ZH_CUES.search(masked))
-
-
-def _find_all(text: str, needle: str) -> Iterator[int]:
-    """Start offsets of every occurrence of ``needle`` in ``text``."""
-    start = text.find(needle)
-    while start != -1:
-        yield start
-        start = text.find(needle, start + 1)

@@ -10,21 +10,19 @@ A label line marks *surfaces*: each distinct string of the tweet that names an a
 borderline readings. Every bounded occurrence of a surface becomes a span; optional ones are left out
 of the loss. A surface the text does not hold is counted, and its tweet dropped, never guessed at.
 
-    python -m model.training.gold select --seed 33 --out pool.jsonl   # tweets to label (the shipped labels: seeds 31, 32)
+    python -m model.training.label select --for training --seed 33 --out pool.jsonl   # the shipped labels: seeds 31, 32
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.registry import default_registry
 from model.spans import first_longest, occurrences, overlaps_any
-from model.training.corpus import GOLD_LABELS, draw, materialize, used_keys, write_jsonl
+from model.training.corpus import GOLD_LABELS, draw, materialize, used_keys
 from model.training.records import Record
 
 # Corpus file stem → tweets to draw for labelling; the crypto sources the silver labels come from,
@@ -89,17 +87,3 @@ def records(labels: Path = GOLD_LABELS, data_dir: Path | None = None) -> tuple[l
         report.spans += len(spans)
     report.tweets = len(out)
     return out, report
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m model.training.gold", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("select", help="draw tweets to label for training")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--seed", type=int, required=True)
-    args = parser.parse_args(argv)
-    write_jsonl(select(args.seed), args.out)
-
-
-if __name__ == "__main__":
-    main()

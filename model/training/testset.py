@@ -6,18 +6,17 @@ did not take and that are no (near) copy of a dev tweet; people label them witho
 output; the project ships only ``id``, ``file`` and the labels (the corpus terms allow no copies of the
 text), and :func:`materialize` joins the texts back from ``../shared/data/corpus``.
 
-    python -m model.training.testset select --seed 2028 --out pool.jsonl           # tweets to label
-    python -m model.training.testset merge one.jsonl two.jsonl --out labels.jsonl  # two annotators' labels → one set
-    python -m model.training.testset materialize --set c --out fresh.jsonl         # labels + texts, for ``tickertape eval``
+    python -m model.training.label select --for test --seed 2028 --out pool.jsonl   # tweets to label
+    python -m model.training.label merge one.jsonl two.jsonl --out labels.jsonl     # two annotators' labels → one set
+    python -m model.training.label materialize --set c --out fresh.jsonl            # labels + texts, for ``tickertape eval``
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.training.corpus import DATA_DIR, FRESH_SETS, dedupe_key, draw, materialize, read_jsonl, used_keys, write_jsonl
+from model.training.corpus import DATA_DIR, dedupe_key, draw, used_keys
 from model.training.dataset import build_records
 from model.training.errors import MismatchedLabelsError
 
@@ -60,29 +59,3 @@ def merge(first: Sequence[dict[str, object]], second: Sequence[dict[str, object]
         borderline = (a ^ b) | set(one["optional"]) | set(two["optional"])  # type: ignore[call-overload]
         out.append({"id": one["id"], "file": one["file"], "tokens": sorted(both), "optional": sorted(borderline - both)})
     return out
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m model.training.testset", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("select", help="draw tweets to label")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--seed", type=int, required=True)
-    p = sub.add_parser("merge", help="two annotators' labels of one pool → one label set (disagreements optional)")
-    p.add_argument("first", type=Path)
-    p.add_argument("second", type=Path)
-    p.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("materialize", help="join a shipped set's labels with their texts")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--set", choices=sorted(FRESH_SETS), default="c", help="a: a second dev set; b: compared adapters; c: the test (default)")
-    args = parser.parse_args(argv)
-    if args.command == "select":
-        write_jsonl(select(args.seed), args.out)
-    elif args.command == "merge":
-        write_jsonl(merge(read_jsonl(args.first), read_jsonl(args.second)), args.out)
-    else:
-        write_jsonl(materialize(FRESH_SETS[args.set]), args.out)
-
-
-if __name__ == "__main__":
-    main()

@@ -111,6 +111,16 @@ def used_keys(data_dir: Path | None = None) -> set[str]:
     return taken
 
 
+def corpus_rows(stem: str, data_dir: Path | None = None) -> list[dict]:
+    """The rows of ``corpus/<stem>.jsonl`` that have a text."""
+    return [r for r in read_jsonl((data_dir or DATA_DIR) / "corpus" / f"{stem}.jsonl") if isinstance(r.get("text"), str)]
+
+
+def eligible(rows: Iterable[dict], taken: Collection[str]) -> list[dict]:
+    """The ``rows`` that may be drawn: :data:`MIN_CHARS`-:data:`MAX_CHARS` characters, no copy of a taken tweet."""
+    return [r for r in rows if MIN_CHARS <= len(r["text"]) <= MAX_CHARS and dedupe_key(r["text"]) not in taken]
+
+
 def draw(
     plan: Mapping[str, int],
     seed: int,
@@ -119,12 +129,13 @@ def draw(
     *,
     hard: Callable[[str], bool] | None = None,
     all_chinese: Collection[str] = (),
+    everyday_negatives: bool = True,
 ) -> list[dict[str, str]]:
     """``{id, file, text}`` rows: ``plan[stem]`` tweets of each corpus file, seeded, none of them a copy
     of a tweet whose key is in ``taken`` (which grows by what is drawn).
 
-    Only texts of :data:`MIN_CHARS`-:data:`MAX_CHARS` characters are drawn, and of the ordinary
-    ``tweeteval`` tweets only those holding an :data:`EVERYDAY_TICKERS` word. With ``hard``, half of each
+    Only texts of :data:`MIN_CHARS`-:data:`MAX_CHARS` characters are drawn, and (``everyday_negatives``) of
+    the ordinary ``tweeteval`` tweets only those holding an :data:`EVERYDAY_TICKERS` word. With ``hard``, half of each
     file's draw comes from the texts it accepts. Every remaining Chinese tweet of the files named in
     ``all_chinese`` is added, since Chinese is rare in the corpus.
     """
@@ -132,9 +143,8 @@ def draw(
     rng = random.Random(seed)
     out = []
     for stem, n in plan.items():
-        rows = [r for r in read_jsonl(data_dir / "corpus" / f"{stem}.jsonl") if isinstance(r.get("text"), str)]
-        fresh = [r for r in rows if MIN_CHARS <= len(r["text"]) <= MAX_CHARS and dedupe_key(r["text"]) not in taken]
-        if stem.startswith("tweeteval"):
+        fresh = eligible(corpus_rows(stem, data_dir), taken)
+        if everyday_negatives and stem.startswith("tweeteval"):
             fresh = [r for r in fresh if EVERYDAY_TICKERS.search(r["text"])]
         chosen = []
         if hard is not None:

@@ -16,3 +16,7 @@ class UnknownTweetError(TrainingDataError, KeyError):
 
 class MismatchedLabelsError(TrainingDataError, ValueError):
     """Two annotators' files are not about the same tweets, line by line."""
+
+
+class AnnotationError(TrainingDataError, ValueError):
+    """An annotator's or adjudicator's file that does not label its packet exactly once per tweet."""

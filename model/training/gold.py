@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.registry import default_registry
-from model.spans import first_longest, occurrences, overlaps_any
+from model.training.annotation import Reading, place
 from model.training.corpus import GOLD_LABELS, draw, materialize, used_keys
 from model.training.records import Record
 
@@ -68,22 +68,23 @@ def select(seed: int, plan: dict[str, int] | None = None, data_dir: Path | None 
 def records(labels: Path = GOLD_LABELS, data_dir: Path | None = None) -> tuple[list[Record], GoldReport]:
     """The labelled tweets of ``labels`` as training records (source ``gold:<corpus>``), and the report.
 
-    An optional surface is left out of the loss wherever it occurs, even inside a word ("Bitcoin" of
-    "Bitcoiners"); a mention is taught only where it stands bounded.
+    Surfaces become spans as :func:`~model.training.annotation.place` says: a mention is taught only where
+    it stands bounded, an optional surface is left out of the loss wherever it occurs, even inside a word
+    ("Bitcoin" of "Bitcoiners"). A tweet with a surface its text lacks is dropped and counted.
     """
     report = GoldReport()
     out = []
     for row in materialize(labels, data_dir):
         text = str(row["text"])
-        mentions = [list(occurrences(text, surface)) for surface, _ in row["mentions"]]  # type: ignore[attr-defined]
-        optional = [list(occurrences(text, surface, bounded=False)) for surface, _ in row["optional"]]  # type: ignore[attr-defined]
-        if not all(mentions) or not all(optional):
+        reading = Reading(
+            frozenset((str(s), str(sym)) for s, sym in row["mentions"]),  # type: ignore[attr-defined]
+            frozenset((str(s), str(sym)) for s, sym in row["optional"]),  # type: ignore[attr-defined]
+        )
+        placement = place(text, reading)
+        if placement.unplaced:
             report.dropped["surface_not_in_text"] += 1
             continue
-        spans = first_longest({span for found in mentions for span in found})
-        ignore = [o for found in optional for o in found if not overlaps_any(o, spans)]
-        symbols = sorted({symbol for _, symbol in row["mentions"]})  # type: ignore[attr-defined]
-        out.append(Record(text, spans, f"gold:{row['src']}", ignore, symbols))
-        report.spans += len(spans)
+        out.append(Record(text, [(s, e) for s, e, _ in placement.spans], f"gold:{row['src']}", placement.ignore, sorted(reading.tokens)))
+        report.spans += len(placement.spans)
     report.tweets = len(out)
     return out, report

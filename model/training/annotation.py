@@ -13,10 +13,13 @@ The flow, each step a function here and a command of ``python -m model.training.
    united), disputed ones as adjudicated. Nothing moves to ``optional`` silently.
 6. :func:`place`: surfaces → exact character spans by code; a surface the text lacks is counted.
 7. :func:`agreement_report`: exact-set agreement before adjudication, per source, language and kind.
+8. :func:`review_sample` / :func:`error_rate`: a fourth reader checks a random sample of settled labels,
+   which measures how often they are wrong.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -236,3 +239,28 @@ def symbol_confusions(first: Mapping[str, Reading], second: Mapping[str, Reading
     for key in first:
         counts.update(first[key].tokens ^ second[key].tokens)
     return counts
+
+
+def review_sample(rows: Sequence[Mapping[str, object]], texts: Mapping[str, str], n: int, seed: int) -> list[dict[str, object]]:
+    """What the fourth reader checks: ``n`` settled labels drawn at random (seeded), each with its text."""
+    chosen = random.Random(seed).sample(list(rows), min(n, len(rows)))
+    return [
+        {"id": key_of(r), "text": texts[key_of(r)], "mentions": r["mentions"], "optional": r["optional"]}
+        for r in chosen
+    ]
+
+
+def error_rate(verdicts: Sequence[Mapping[str, object]]) -> tuple[int, int]:
+    """(wrong, checked) of the fourth reader's verdicts ``{"id", "verdict": "correct"|"wrong", "reason"}``.
+
+    Raises :class:`AnnotationError` for a verdict that is neither, or a "wrong" one without a reason.
+    """
+    wrong = 0
+    for v in verdicts:
+        if v.get("verdict") not in ("correct", "wrong"):
+            raise AnnotationError(f"{v.get('id')}: verdict must be 'correct' or 'wrong', got {v.get('verdict')!r}")
+        if v["verdict"] == "wrong":
+            if not str(v.get("reason", "")).strip():
+                raise AnnotationError(f"{v.get('id')}: a wrong verdict needs its reason")
+            wrong += 1
+    return wrong, len(verdicts)

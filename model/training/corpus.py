@@ -24,9 +24,14 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 #: written, so it is a second dev set; "b" (seed 2027) was drawn after that work and then compared adapters,
 #: so it has chosen between models; "c" (seed 2028) was labelled while the hand-label adapters trained and
 #: scored once, after the shipped one was chosen: the test nobody tuned to.
-FRESH_SETS: dict[str, Path] = {name: ASSETS / f"fresh_{name}_labels.jsonl" for name in ("a", "b", "c")}
-#: Hand-labelled training tweets (:mod:`model.training.gold`).
+#: "d" (seed 2030, a stream mix) and "e" (seed 2031, the hard kinds) were drawn and labelled before any
+#: work they judge (:mod:`model.training.selection`): the yardsticks of the next model.
+FRESH_SETS: dict[str, Path] = {name: ASSETS / f"fresh_{name}_labels.jsonl" for name in ("a", "b", "c", "d", "e")}
+#: Hand-labelled training tweets (:mod:`model.training.gold`): the first 2,523, and those of the
+#: annotation flow (:mod:`model.training.annotation`, drawn by seed 2032).
 GOLD_LABELS = ASSETS / "gold_train_labels.jsonl"
+HAND_LABELS = ASSETS / "hand_train_labels.jsonl"
+TRAINING_LABELS = (GOLD_LABELS, HAND_LABELS)
 
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _HANDLE = re.compile(r"@\w+")
@@ -77,7 +82,7 @@ def dev_keys(path: Path | None = None) -> set[str]:
 
 def label_files() -> list[Path]:
     """Every shipped file of labelled corpus tweets: the fresh test sets and the training labels."""
-    return [*FRESH_SETS.values(), GOLD_LABELS]
+    return [*FRESH_SETS.values(), *TRAINING_LABELS]
 
 
 def materialize(labels: Path, data_dir: Path | None = None) -> list[dict[str, object]]:
@@ -102,7 +107,7 @@ def materialize(labels: Path, data_dir: Path | None = None) -> list[dict[str, ob
 
 
 def used_keys(data_dir: Path | None = None) -> set[str]:
-    """:func:`dedupe_key` of every tweet dev or a shipped label file holds."""
+    """:func:`dedupe_key` of every tweet dev or a shipped label file holds (files not made yet hold none)."""
     data_dir = data_dir or DATA_DIR
     taken = dev_keys(data_dir / "dev" / "dev.jsonl")
     for path in label_files():

@@ -39,7 +39,7 @@ from model.registry import default_registry
 from model.rules import RuleExtractor
 from model.spans import Span, first_longest, overlaps_any
 from model.training import gold
-from model.training.corpus import DATA_DIR, GOLD_LABELS, dedupe_key, dev_keys, read_jsonl
+from model.training.corpus import DATA_DIR, TRAINING_LABELS, dedupe_key, dev_keys, read_jsonl
 from model.training.records import Record
 from model.training.synth import generate
 from schemas import MentionKind, TokenMention
@@ -143,11 +143,12 @@ def build_records(
         seen.add(key)
         return True
 
-    if gold_repeat and GOLD_LABELS.exists():
-        golden, gold_report = gold.records(GOLD_LABELS, data_dir)
-        report.dropped.update({f"gold_{reason}": n for reason, n in gold_report.dropped.items()})
-        golden = [r for r in golden if admit(r.text)]
-        records += golden * gold_repeat
+    for labels in TRAINING_LABELS if gold_repeat else ():
+        if labels.exists():
+            golden, gold_report = gold.records(labels, data_dir)
+            report.dropped.update({f"gold_{reason}": n for reason, n in gold_report.dropped.items()})
+            golden = [r for r in golden if admit(r.text)]
+            records += golden * gold_repeat
 
     corpus = data_dir / "corpus"
     for stem, (name, n) in list(SILVER.items()) + [(NEGATIVES[0], (NEGATIVES[1], NEGATIVES[2]))]:

@@ -4,6 +4,8 @@
     disputes PACKET --readings DIR --out FILE              the tweets two readers of a packet disagree on, for adjudication
     settle --drawn FILE --packets P... --readings DIR --kind test|training --out FILE --report FILE
                                                            agreed + adjudicated labels → one shipped label file and its report
+    review LABELS --n 200 --seed N --out FILE              a random sample of settled training labels, for a fourth reading
+    review-score VERDICTS                                  the fourth reading's error rate
     select --for test|training --seed N --out pool.jsonl   tweets to label: a fresh test set or training labels
     merge one.jsonl two.jsonl --out labels.jsonl           two annotators' labels of one pool → one label set
     materialize --set c --out fresh.jsonl                  a shipped set's labels joined with their texts
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,10 +24,12 @@ from model.training.annotation import (
     adjudication_reasons,
     agreement_report,
     disagreements,
+    error_rate,
     key_of,
     packet_rows,
     place,
     read_readings,
+    review_sample,
     settle,
     symbol_confusions,
     test_row,
@@ -32,6 +37,7 @@ from model.training.annotation import (
 )
 from model.training.corpus import FRESH_SETS, dedupe_key, materialize, read_jsonl, used_keys, write_jsonl
 from model.training.dataset import build_records
+from model.training.errors import TrainingDataError
 from model.training.selection import SET_D, SET_E, TRAINING, draw_plan
 
 SELECTORS = {"test": testset.select, "training": gold.select}
@@ -99,7 +105,8 @@ def settle_packets(drawn: Path, packets: list[Path], readings: Path, kind: str, 
     report.write_text(
         f"# Agreement: {out.name}\n\n{len(finals)} tweets read twice apart; {disputed} disagreements, each adjudicated by a "
         f"third reading.\n\nExact-set agreement before adjudication (same tokens and same optional):\n\n"
-        f"{agreement.to_markdown()}\n\nSymbols read differently most often: {confusions or 'none'}.\n\n"
+        f"{agreement.to_markdown()}\n\nSymbols one reader made a token and the other did not, most often first: "
+        f"{confusions or 'none'}.\n\n"
         f"Surfaces that could not be placed: {len(unplaced)}" + "".join(f"\n- {u}" for u in unplaced[:50]) + "\n",
         encoding="utf-8",
     )
@@ -123,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--kind", choices=("test", "training"), required=True, help="test: tokens/optional for eval; training: with spans")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--report", type=Path, required=True, help="agreement report (markdown)")
+    p = sub.add_parser("review", help="a random sample of settled labels with their texts, for a fourth reader to check")
+    p.add_argument("labels", type=Path)
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("review-score", help="how many of the checked labels the fourth reader found wrong")
+    p.add_argument("verdicts", type=Path)
     p = sub.add_parser("select", help="draw tweets to label (the earlier plans of sets a-c and the first hand labels)")
     p.add_argument("--for", dest="purpose", choices=sorted(SELECTORS), required=True, help="a fresh test set or training labels")
     p.add_argument("--seed", type=int, required=True)
@@ -139,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         draw_all(args.seed, args.out_dir)
     elif args.command == "disputes":
         write_jsonl(disputes(args.packet, args.readings), args.out)
+    elif args.command == "review":
+        texts = {f"{r['file']}:{str(r['id']).rpartition(':')[2]}": str(r["text"]) for r in materialize(args.labels)}
+        write_jsonl(review_sample(read_jsonl(args.labels), texts, args.n, args.seed), args.out)
+    elif args.command == "review-score":
+        wrong, checked = error_rate(read_jsonl(args.verdicts))
+        print(f"{wrong} of {checked} labels wrong ({wrong / max(1, checked):.1%})")
     elif args.command == "settle":
         settle_packets(args.drawn, args.packets, args.readings, args.kind, args.out, args.report)
     elif args.command == "select":
@@ -149,5 +169,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_jsonl(materialize(FRESH_SETS[args.set]), args.out)
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """:func:`main`, with bad input said in one line (exit 2) instead of a traceback."""
+    try:
+        main(argv)
+    except (TrainingDataError, FileNotFoundError) as exc:
+        print(f"python -m model.training.label: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(run())

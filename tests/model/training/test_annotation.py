@@ -11,9 +11,11 @@ from model.training.annotation import (
     Reading,
     agreement_report,
     disagreements,
+    error_rate,
     packet_rows,
     place,
     read_readings,
+    review_sample,
     settle,
     symbol_confusions,
 )
@@ -122,3 +124,16 @@ def test_settle_packets_writes_labels_and_report(tmp_path: Path) -> None:
     assert json.loads(out.read_text().splitlines()[1]) == {"id": "2", "file": "founders_x", "tokens": ["NEAR"], "optional": [],
                                                            "how": "adjudicated", "reason": "a ticker in a market sentence",
                                                            "kind": "everyday_or_lower_ticker"}
+
+
+def test_the_fourth_reading_samples_at_random_and_counts_wrong_labels() -> None:
+    rows = [{"id": str(i), "file": "f", "mentions": [], "optional": []} for i in range(50)]
+    texts = {f"f:{i}": f"tweet {i}" for i in range(50)}
+    sample = review_sample(rows, texts, 10, seed=3)
+    assert sample == review_sample(rows, texts, 10, seed=3) and len({s["id"] for s in sample}) == 10
+    assert sample[0]["text"] == texts[sample[0]["id"]]
+    assert error_rate([{"id": "f:1", "verdict": "correct"}, {"id": "f:2", "verdict": "wrong", "reason": "ONE is the coin"}]) == (1, 2)
+    with pytest.raises(AnnotationError, match="needs its reason"):
+        error_rate([{"id": "f:2", "verdict": "wrong"}])
+    with pytest.raises(AnnotationError, match="'correct' or 'wrong'"):
+        error_rate([{"id": "f:2", "verdict": "maybe"}])

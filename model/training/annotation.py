@@ -129,8 +129,12 @@ def settle(
     for key in keys:
         a, b = first[key], second[key]
         if a.agrees(b):
-            # Same assets; readers may list different ways of writing them, and each is a real surface.
-            out.append(Final(key, Reading(a.mentions | b.mentions, a.optional | b.optional), "agreed"))
+            # Same assets; readers may list different ways of writing them, and each is a real surface. A
+            # surface one of them also listed as borderline is a mention: the two agree that it names a token.
+            mentions = a.mentions | b.mentions
+            named = {surface for surface, _ in mentions}
+            optional = frozenset(o for o in a.optional | b.optional if o[0] not in named)
+            out.append(Final(key, Reading(mentions, optional), "agreed"))
         elif key in adjudicated:
             out.append(Final(key, adjudicated[key], "adjudicated", reasons.get(key, "")))
         else:

@@ -82,6 +82,10 @@ def test_settle_unites_agreed_surfaces_and_takes_the_adjudication_otherwise() ->
     agreed, judged = settle(keys, first, second, {"f:2": Reading()}, {"f:2": "one as a number"})
     assert agreed.how == "agreed" and agreed.reading.mentions == {("$SOL", "SOL"), ("Solana", "SOL")}
     assert judged.how == "adjudicated" and judged.reading == Reading() and judged.reason == "one as a number"
+    # A surface clear to one reader and borderline to the other, in an agreed tweet, is a mention only.
+    (both,) = settle(["f:3"], {"f:3": reading(("$XRP", "XRP"), ("Ripple", "XRP"))},
+                     {"f:3": reading(("$XRP", "XRP"), optional=(("Ripple", "XRP"),))}, {}, {})
+    assert both.reading.optional == frozenset() and ("Ripple", "XRP") in both.reading.mentions
 
 
 def test_place_finds_every_bounded_surface_and_counts_the_missing() -> None:

@@ -193,7 +193,7 @@ def training_row(final: Final, file: str, tweet_id: str, placement: Placement) -
     }
 
 
-def test_row(final: Final, file: str, tweet_id: str) -> dict[str, object]:
+def eval_row(final: Final, file: str, tweet_id: str) -> dict[str, object]:
     """The shipped line of one settled test label, as ``tickertape eval`` reads it: ids and symbols."""
     return {
         "id": tweet_id,

@@ -18,23 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.training import gold, testset
-from model.training.annotation import (
-    Final,
-    adjudication_reasons,
-    agreement_report,
-    disagreements,
-    error_rate,
-    key_of,
-    packet_rows,
-    place,
-    read_readings,
-    review_sample,
-    settle,
-    symbol_confusions,
-    test_row,
-    training_row,
-)
+from model.training import annotation, gold, testset
 from model.training.corpus import FRESH_SETS, dedupe_key, materialize, read_jsonl, used_keys, write_jsonl
 from model.training.dataset import build_records
 from model.training.errors import TrainingDataError
@@ -52,21 +36,21 @@ def draw_all(seed: int, out_dir: Path) -> None:
     for offset, (name, plan) in enumerate((("set_d", SET_D), ("set_e", SET_E), ("training", TRAINING))):
         drawn = draw_plan(plan, seed + offset, taken)
         write_jsonl(drawn, out_dir / f"{name}.drawn.jsonl")
-        write_jsonl(packet_rows(drawn), out_dir / f"{name}.packet.jsonl")
+        write_jsonl(annotation.packet_rows(drawn), out_dir / f"{name}.packet.jsonl")
 
 
 def _readers(packet: Path, readings: Path) -> tuple[list[str], dict[str, str], dict, dict]:
     rows = read_jsonl(packet)
     keys = [str(r["id"]) for r in rows]
-    first = read_readings(readings / f"{packet.stem}.A.jsonl", keys)
-    second = read_readings(readings / f"{packet.stem}.B.jsonl", keys)
+    first = annotation.read_readings(readings / f"{packet.stem}.A.jsonl", keys)
+    second = annotation.read_readings(readings / f"{packet.stem}.B.jsonl", keys)
     return keys, {str(r["id"]): str(r["text"]) for r in rows}, first, second
 
 
 def disputes(packet: Path, readings: Path) -> list[dict[str, object]]:
     """What the adjudicator of ``packet`` reads: :func:`~model.training.annotation.disagreements`."""
     _, texts, first, second = _readers(packet, readings)
-    return disagreements(texts, first, second)
+    return annotation.disagreements(texts, first, second)
 
 
 def settle_packets(drawn: Path, packets: list[Path], readings: Path, kind: str, out: Path, report: Path) -> None:
@@ -74,8 +58,8 @@ def settle_packets(drawn: Path, packets: list[Path], readings: Path, kind: str, 
 
     Training labels carry their spans; a surface that cannot be placed is counted in the report.
     """
-    by_key = {key_of(r): r for r in read_jsonl(drawn)}
-    finals: list[Final] = []
+    by_key = {annotation.key_of(r): r for r in read_jsonl(drawn)}
+    finals: list[annotation.Final] = []
     firsts, seconds = {}, {}
     disputed = 0
     for packet in packets:
@@ -83,9 +67,9 @@ def settle_packets(drawn: Path, packets: list[Path], readings: Path, kind: str, 
         adjudicated_path = readings / f"{packet.stem}.adjudicated.jsonl"
         disputes_here = [k for k in keys if not first[k].agrees(second[k])]
         disputed += len(disputes_here)
-        adjudicated = read_readings(adjudicated_path, disputes_here, with_reason=True) if disputes_here else {}
-        reasons = adjudication_reasons(adjudicated_path) if disputes_here else {}
-        finals += settle(keys, first, second, adjudicated, reasons)
+        adjudicated = annotation.read_readings(adjudicated_path, disputes_here, with_reason=True) if disputes_here else {}
+        reasons = annotation.adjudication_reasons(adjudicated_path) if disputes_here else {}
+        finals += annotation.settle(keys, first, second, adjudicated, reasons)
         firsts.update(first)
         seconds.update(second)
     rows, unplaced = [], []
@@ -93,15 +77,15 @@ def settle_packets(drawn: Path, packets: list[Path], readings: Path, kind: str, 
         drawn_row = by_key[final.key]
         file, tweet_id = str(drawn_row["file"]), str(drawn_row["id"])
         if kind == "training":
-            placement = place(str(drawn_row["text"]), final.reading)
+            placement = annotation.place(str(drawn_row["text"]), final.reading)
             unplaced += [f"{final.key}: {s!r}" for s in placement.unplaced]
-            row = training_row(final, file, tweet_id, placement)
+            row = annotation.training_row(final, file, tweet_id, placement)
         else:
-            row = test_row(final, file, tweet_id)
+            row = annotation.eval_row(final, file, tweet_id)
         rows.append({**row, "kind": drawn_row.get("kind", "stream")})
     write_jsonl(rows, out)
-    agreement = agreement_report([by_key[f.key] for f in finals], firsts, seconds)
-    confusions = ", ".join(f"{s} {n}" for s, n in symbol_confusions(firsts, seconds).most_common(15))
+    agreement = annotation.agreement_report([by_key[f.key] for f in finals], firsts, seconds)
+    confusions = ", ".join(f"{s} {n}" for s, n in annotation.symbol_confusions(firsts, seconds).most_common(15))
     report.write_text(
         f"# Agreement: {out.name}\n\n{len(finals)} tweets read twice apart; {disputed} disagreements, each adjudicated by a "
         f"third reading.\n\nExact-set agreement before adjudication (same tokens and same optional):\n\n"
@@ -155,9 +139,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_jsonl(disputes(args.packet, args.readings), args.out)
     elif args.command == "review":
         texts = {f"{r['file']}:{str(r['id']).rpartition(':')[2]}": str(r["text"]) for r in materialize(args.labels)}
-        write_jsonl(review_sample(read_jsonl(args.labels), texts, args.n, args.seed), args.out)
+        write_jsonl(annotation.review_sample(read_jsonl(args.labels), texts, args.n, args.seed), args.out)
     elif args.command == "review-score":
-        wrong, checked = error_rate(read_jsonl(args.verdicts))
+        wrong, checked = annotation.error_rate(read_jsonl(args.verdicts))
         print(f"{wrong} of {checked} labels wrong ({wrong / max(1, checked):.1%})")
     elif args.command == "settle":
         settle_packets(args.drawn, args.packets, args.readings, args.kind, args.out, args.report)

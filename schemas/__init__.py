@@ -6,6 +6,7 @@ orjson through :mod:`schemas.codec`. Each carries ``schema_version`` so readers 
 
 from schemas.codec import decode, encode, explain
 from schemas.models import (
+    DEAD_LETTER_PAYLOAD_MAX,
     SCHEMA_VERSION,
     DeadLetter,
     ExtractionResult,
@@ -19,6 +20,7 @@ from schemas.models import (
 )
 
 __all__ = [
+    "DEAD_LETTER_PAYLOAD_MAX",
     "SCHEMA_VERSION",
     "DeadLetter",
     "ExtractionResult",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Literal
@@ -115,14 +116,35 @@ class FeedItem(_Contract):
         )
 
 
+#: Most characters of a record a dead letter carries: a letter must always fit in a Kafka message
+#: (1 MB by default), whatever it is about, or the record it reports could never be passed over.
+DEAD_LETTER_PAYLOAD_MAX = 64 * 1024
+
+
 class DeadLetter(_Contract):
     """A record that could not be processed, on ``tweets.dlq``, with why."""
 
     stage: Literal["ingest", "worker"]
     reason: str = Field(description="Human-readable cause, e.g. the validation error.")
-    payload: str = Field(description="The offending record as received (decoded as UTF-8, replacement chars for bad bytes).")
+    payload: str = Field(description="The offending record as received (decoded as UTF-8, replacement chars for "
+                         f"bad bytes), its first {DEAD_LETTER_PAYLOAD_MAX:,} characters when longer.")
     source: str = Field(description="File and line, or topic/partition/offset, it came from.")
     failed_at: datetime = Field(default_factory=utcnow)
+    payload_bytes: int | None = Field(default=None, description="The record's full size in bytes, when the payload was cut.")
+    payload_sha256: str | None = Field(default=None, description="SHA-256 of the full record, when the payload was cut.")
+
+    @classmethod
+    def of(cls, stage: Literal["ingest", "worker"], reason: str, raw: bytes | str, source: str) -> DeadLetter:
+        """The dead letter of record ``raw``, its payload cut to :data:`DEAD_LETTER_PAYLOAD_MAX` characters
+        (with the full size and hash kept) so that the letter always fits where the record did not."""
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        if len(text) <= DEAD_LETTER_PAYLOAD_MAX:
+            return cls(stage=stage, reason=reason, payload=text, source=source)
+        return cls(
+            stage=stage, reason=reason, payload=text[:DEAD_LETTER_PAYLOAD_MAX], source=source,
+            payload_bytes=len(data), payload_sha256=hashlib.sha256(data).hexdigest(),
+        )
 
 
 def distinct_symbols(mentions: list[TokenMention]) -> list[str]:

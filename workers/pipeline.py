@@ -42,13 +42,11 @@ class BatchOutcome:
 def parse_tweet(record: RawRecord) -> Tweet | DeadLetter:
     """The tweet in ``record``, or a dead letter saying why it is not one."""
     if not record.value:  # a tombstone or empty message: nothing to decode
-        return DeadLetter(stage="worker", reason="empty record (no value)", payload="", source=record.source)
+        return DeadLetter.of("worker", "empty record (no value)", b"", record.source)
     try:
         return decode(Tweet, record.value)
     except (orjson.JSONDecodeError, ValidationError) as exc:
-        return DeadLetter(
-            stage="worker", reason=explain(exc), payload=record.value.decode("utf-8", "replace"), source=record.source
-        )
+        return DeadLetter.of("worker", explain(exc), record.value, record.source)
 
 
 class ResultStore(Protocol):
@@ -119,14 +117,7 @@ class BatchProcessor:
                 found.append(self.extractor.extract_batch([tweet.text])[0])
             except Exception as exc:  # noqa: BLE001 - one bad tweet must not stop the stream
                 found.append(None)
-                failures.append(
-                    DeadLetter(
-                        stage="worker",
-                        reason=f"extractor {self.extractor.name} failed: {exc!r}",
-                        payload=tweet.model_dump_json(),
-                        source=source,
-                    )
-                )
+                failures.append(DeadLetter.of("worker", f"extractor {self.extractor.name} failed: {exc!r}", tweet.model_dump_json(), source))
         if len(tweets) > 1 and len(failures) == len(tweets):
             # Every tweet failing alone points at the extractor (out of memory, a lost GPU), not at
             # the tweets: fail the batch so it is retried instead of dead-lettering all of it.

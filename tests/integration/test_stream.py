@@ -235,3 +235,25 @@ def test_a_batch_that_keeps_failing_stops_the_worker_with_nothing_committed(
     workers.start()
     wait_for(store, len(tweets))
     check_outputs(settings, store, tweets)
+
+
+def test_over_size_poison_records_are_dead_lettered_and_the_stream_moves_on(
+    settings: Settings, store: FeedStore, workers: Workers
+) -> None:
+    """A record whose dead letter would outgrow a Kafka message (400 KB of invalid UTF-8 is 1.2 MB once
+    decoded; a 900 KB text) used to wedge its partition: now its letter is cut to fit and the rest flows."""
+    store.follow("u1", FOLLOWED)
+    poison = [b"\xff\xfe" * 200_000, b'{"id": "big", "author": "synth_000", "text": "' + b"x" * 900_000 + b'"}']
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap, acks="all", max_request_size=2_000_000)
+    for value in poison:
+        producer.send(settings.tweets_topic, key=b"synth_000", value=value)
+    producer.flush()
+    producer.close()
+    tweets = list(Firehose(accounts=40, run="poison").tweets(200))
+    send(settings, tweets)
+    worker = workers.start()
+    wait_for(store, len(tweets))
+    check_outputs(settings, store, tweets)
+    letters = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, len(poison))]
+    assert sorted(letter.payload_bytes for letter in letters) == sorted(map(len, poison))
+    assert worker.poll() is None  # still consuming

@@ -1,13 +1,14 @@
 """BatchProcessor against the real Redis, with the rule-based extractor."""
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import pytest
 
 from model.extractor import load_extractor
-from schemas import TokenMention, Tweet, encode
-from workers.pipeline import BatchProcessor, RawRecord
+from schemas import DEAD_LETTER_PAYLOAD_MAX, TokenMention, Tweet, encode
+from workers.pipeline import BatchProcessor, RawRecord, parse_tweet
 from workers.store import FeedStore
 
 pytestmark = pytest.mark.integration
@@ -77,3 +78,15 @@ def test_an_extractor_failing_on_every_tweet_fails_the_batch(store: FeedStore) -
     with pytest.raises(RuntimeError, match="failed on every tweet"):
         BatchProcessor(Broken(), store).process([raw("1", "long $ETH", 0), raw("2", "short $SOL", 1)])
     assert store.stats() == {}  # nothing stored: the batch is retried whole
+
+
+def test_a_dead_letter_always_fits_a_kafka_message() -> None:
+    """400 KB of invalid UTF-8 decodes to 1.2 MB of replacement characters: the letter carries the first
+    64 K of them, with the record's full size and hash, so it is far below Kafka's 1 MB limit."""
+    raw = b"\xff\xfe" * 200_000
+    letter = parse_tweet(RawRecord(raw, "tweets/0/7"))
+    assert letter.source == "tweets/0/7" and letter.reason.startswith("not JSON")
+    assert len(letter.payload) == DEAD_LETTER_PAYLOAD_MAX and len(encode(letter)) < 300_000
+    assert (letter.payload_bytes, letter.payload_sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+    small = parse_tweet(RawRecord(b"{not json", "tweets/0/8"))
+    assert small.payload == "{not json" and small.payload_bytes is None

@@ -74,7 +74,7 @@ class TweetProducer:
 
     def dead_letter(self, payload: str, reason: str, source: str) -> None:
         """Queue a dead letter for a record that is not a tweet."""
-        letter = DeadLetter(stage="ingest", reason=reason, payload=payload, source=source)
+        letter = DeadLetter.of("ingest", reason, payload, source)
         self._producer.send(self.settings.dlq_topic, key=source.encode(), value=encode(letter)).add_errback(self._failed)
         self.counts.dead_letters += 1
         self.counts.reasons[reason.split(":", 1)[0]] += 1

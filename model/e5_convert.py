@@ -152,9 +152,8 @@ def build_tokenizer(packed: Packed) -> XLMRobertaTokenizerFast:
     """The packed unigram vocabulary as a fast tokenizer that reads text as the engine does: nmt_nfkc
     replacements, runs of spaces folded, a metaspace before each word, ``<s> … </s>``.
 
-    Its words are whitespace-separated and a word's first token's offsets include the space before it,
-    so character spans do not yet align to it as they do to the MiniLM tokenizer (measured in the model
-    card); training on this encoder starts by aligning at token boundaries.
+    Its words are whitespace-separated and a piece's offsets include the space before it, so spans are
+    aligned to it token by token, on trimmed offsets (:func:`model.inference.alignment_units`).
     """
     special = packed.special
     backend = Tokenizer(Unigram(packed.pieces, unk_id=special["unk"], byte_fallback=False))

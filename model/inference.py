@@ -19,6 +19,27 @@ from model.spans import first_longest
 ScoredSpan = tuple[int, int, float]
 
 
+def alignment_units(
+    tokenizer: PreTrainedTokenizerFast, text: str, offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]
+) -> tuple[list[tuple[int, int]], list[int | None]]:
+    """The offsets and word ids that spans align to, for any fast tokenizer.
+
+    A WordPiece tokenizer's words (split at spaces and punctuation, see :mod:`model.encoder`) are the units
+    and its offsets are kept as they are. A SentencePiece tokenizer's words run across symbols and Chinese
+    ("了，$WIF🚀" is one), so there each token is its own unit, and a piece's offsets lose the space its
+    metaspace stands for ("▁N" of " NEAR" starts at "N"): otherwise almost no span aligns.
+    """
+    if type(tokenizer.backend_tokenizer.model).__name__ == "WordPiece":
+        return [tuple(o) for o in offsets], list(word_ids)
+    trimmed = []
+    for s, e in offsets:
+        while s < e and text[s].isspace():
+            s += 1
+        trimmed.append((s, e))
+    units = [None if wid is None or s == e else t for t, (wid, (s, e)) in enumerate(zip(word_ids, trimmed))]
+    return trimmed, units
+
+
 def words_of(offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]) -> list[tuple[int, int, int]]:
     """``(first_token_index, char_start, char_end)`` per word, in order."""
     words: list[tuple[int, int, int]] = []
@@ -108,14 +129,15 @@ def predict_spans(
                 batch_texts, truncation=True, max_length=max_length, stride=stride,
                 return_overflowing_tokens=True, return_offsets_mapping=True,
             )
-            feats = []
+            feats, units = [], []
             for w in range(len(enc["input_ids"])):
                 src = enc["overflow_to_sample_mapping"][w]
-                offsets = enc["offset_mapping"][w]
+                offsets, word_ids = alignment_units(tokenizer, batch_texts[src], enc["offset_mapping"][w], enc.word_ids(w))
+                units.append((offsets, word_ids))
                 feats.append({
                     "input_ids": enc["input_ids"][w],
                     "attention_mask": enc["attention_mask"][w],
-                    "case_ids": case_ids(batch_texts[src], offsets, enc.word_ids(w)),
+                    "case_ids": case_ids(batch_texts[src], offsets, word_ids),
                 })
             batch = {key: v.to(device) for key, v in collate(feats).items()}
             logits = tagger(**batch).logits.float()
@@ -125,7 +147,7 @@ def predict_spans(
             for w in range(len(feats)):
                 src = idx[enc["overflow_to_sample_mapping"][w]]
                 n = len(feats[w]["input_ids"])
-                spans = labels_to_spans(enc["offset_mapping"][w], enc.word_ids(w), labels[w][:n], conf[w][:n])
+                spans = labels_to_spans(*units[w], labels[w][:n], conf[w][:n])
                 results[src].extend(spans)
     return [first_longest(spans) for spans in results]  # overlapping windows may tag a span twice
 

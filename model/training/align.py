@@ -15,6 +15,8 @@ This is where the seed team lost 23 points, so it is explicit and tested:
   rare words (many pieces) more than short ones in the loss, (b) force a made-up rule for what a
   ``##`` piece is (``B``? ``I``?), and (c) allow predictions that split a word in two. At
   inference a word takes its first piece's label, so train and predict read the same positions.
+* A SentencePiece tokenizer (multilingual-e5) is aligned token by token instead, its pieces' offsets
+  trimmed of the space a metaspace stands for (:func:`model.inference.alignment_units`).
 * Spans that do not fall on word boundaries (e.g. ``BTC`` inside ``BTCUSDT``) cannot be expressed
   and are *counted* (``unaligned``), as are spans cut off by truncation (``truncated``); the
   dataset drops those examples and reports the counts instead of training on wrong labels.
@@ -25,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from model.inference import case_ids, words_of
+from model.inference import alignment_units, case_ids, words_of
 from model.labels import IGNORE_INDEX, LABEL2ID, B, I, O
 from model.spans import overlaps_any
 
@@ -104,8 +106,7 @@ def encode_example(
     Words overlapping an ``ignore`` region (uncertain silver labels) get ``-100`` unless inside a span.
     """
     enc = tokenizer(text, truncation=True, max_length=max_length, return_offsets_mapping=True)
-    offsets = [tuple(o) for o in enc["offset_mapping"]]
-    word_ids = enc.word_ids()
+    offsets, word_ids = alignment_units(tokenizer, text, enc["offset_mapping"], enc.word_ids())
     labels, stats = spans_to_labels(text, offsets, word_ids, spans)
     if ignore:
         for first, s, e in words_of(offsets, word_ids):

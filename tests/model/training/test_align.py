@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from model.e5_convert import build_tokenizer, package_file, read_packed
 from model.encoder import load_tokenizer
-from model.inference import case_ids, labels_to_spans
+from model.inference import alignment_units, case_ids, labels_to_spans
 from model.labels import CASE_LOWER, CASE_PAD, CASE_UPPER, IGNORE_INDEX, LABEL2ID
 from model.training.align import encode_example, spans_to_labels
 
@@ -103,3 +104,17 @@ def test_encode_example_and_casing(tok):
     assert len(feats["input_ids"]) == len(feats["labels"]) == len(feats["case_ids"])
     enc = tok(text, return_offsets_mapping=True)
     assert case_ids(text, enc["offset_mapping"], enc.word_ids()) == feats["case_ids"]
+
+
+def test_sentencepiece_spans_align_token_by_token() -> None:
+    """multilingual-e5's words run across symbols and Chinese and its pieces carry the space before them;
+    aligned token by token on trimmed offsets, every span lands, and labels read back to the same spans."""
+    tokenizer = build_tokenizer(read_packed(package_file()))
+    text = "大饼又新高了，$WIF🚀 and NEAR, #Bitcoin"
+    spans = [(text.index(s), text.index(s) + len(s)) for s in ("大饼", "$WIF", "NEAR", "#Bitcoin")]
+    feat, stats = encode_example(tokenizer, text, spans, 96)
+    assert (stats.aligned, stats.unaligned) == (4, 0)
+    enc = tokenizer(text, return_offsets_mapping=True)
+    offsets, units = alignment_units(tokenizer, text, enc["offset_mapping"], enc.word_ids())
+    assert all(not text[s:e].startswith(" ") for s, e in offsets)
+    assert [(s, e) for s, e, _ in labels_to_spans(offsets, units, feat["labels"])] == spans

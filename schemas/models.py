@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
+#: The first tweet was posted on 2006-03-21; a clock a day fast is tolerated, more is a bad record.
+FIRST_TWEET = datetime(2006, 3, 21, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=1)
 
 
 def utcnow() -> datetime:
@@ -32,6 +35,14 @@ class Tweet(_Contract):
     source: str = Field(default="unknown", description="Where the ingestor got it: a file name, 'firehose', …")
     ingested_at: datetime = Field(default_factory=utcnow, description="When the ingestor produced it.")
 
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        # A record of a format this reader does not know is reported, not half-read.
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"unsupported schema_version {value} (this reader knows {SCHEMA_VERSION})")
+        return value
+
     @field_validator("author")
     @classmethod
     def _strip_at(cls, value: str) -> str:
@@ -41,6 +52,15 @@ class Tweet(_Contract):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    @field_validator("created_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # A tweet from before Twitter or from the future would get a trending bucket that is expired
+        # on creation or never read: it is a bad record.
+        if not FIRST_TWEET <= value <= utcnow() + FUTURE_SLACK:
+            raise ValueError(f"created_at {value.isoformat()} is not a plausible tweet time")
+        return value
 
 
 class MentionKind(StrEnum):

@@ -38,6 +38,17 @@ def positive(text: str) -> int:
     return int(text)
 
 
+def non_negative(text: str) -> float:
+    """A number ≥ 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"not a number ≥ 0: {text!r}")
+    return value
+
+
 def existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
@@ -264,11 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ingest", cmd_ingest, "publish tweets from JSONL/CSV files or a synthetic firehose to Kafka")
     p.add_argument("files", nargs="*", type=existing_file, metavar="FILE", help="JSONL or CSV tweet files")
-    p.add_argument("--firehose", type=int, metavar="N", help="also send N synthetic tweets")
-    p.add_argument("--accounts", type=int, default=50, help="firehose: number of synthetic authors (default 50)")
+    p.add_argument("--firehose", type=positive, metavar="N", help="also send N synthetic tweets")
+    p.add_argument("--accounts", type=positive, default=50, help="firehose: number of synthetic authors (default 50)")
     p.add_argument("--seed", type=int, default=7, help="firehose: random seed (default 7)")
     p.add_argument("--run", default=f"{time.time():.0f}", help="firehose: run id inside tweet ids (default: now)")
-    p.add_argument("--rate", type=float, default=0.0, help="records per second, 0 = as fast as possible")
+    p.add_argument("--rate", type=non_negative, default=0.0, help="records per second, 0 = as fast as possible")
     p.add_argument("--id-field", default="id", help="input field with the tweet id (default id)")
     p.add_argument("--author-field", default="author", help="input field with the author (default author)")
     p.add_argument("--text-field", default="text", help="input field with the text (default text)")

@@ -61,3 +61,18 @@ def test_bad_records_explain_themselves(payload: bytes, reason: str) -> None:
 )
 def test_canonical_symbol_keeps_solana_case(written: str, stored: str) -> None:
     assert canonical_symbol(written) == stored
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"schema_version": 99}, "unsupported schema_version 99"),
+        ({"created_at": "0001-01-01T00:00:00Z"}, "not a plausible tweet time"),
+        ({"created_at": "2999-01-01T00:00:00Z"}, "not a plausible tweet time"),
+    ],
+)
+def test_unknown_versions_and_impossible_times_are_bad_records(overrides: dict[str, object], reason: str) -> None:
+    raw = orjson.dumps({"id": "1", "author": "a", "text": "long $BTC", "created_at": "2025-01-02T03:04:05Z", **overrides})
+    with pytest.raises(ValidationError) as failed:
+        decode(Tweet, raw)
+    assert reason in explain(failed.value)

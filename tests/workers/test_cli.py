@@ -49,3 +49,11 @@ def test_unreachable_redis_is_a_clear_error(capsys: pytest.CaptureFixture[str], 
         get_settings.cache_clear()
     err = capsys.readouterr().err
     assert "cannot reach Redis (redis://***@127.0.0.1:1/0)" in err and "hunter2" not in err
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--firehose", "-5"), ("--accounts", "0"), ("--rate", "-1"), ("--rate", "nan")])
+def test_impossible_ingest_numbers_are_clear_cli_errors(capsys: pytest.CaptureFixture[str], flag: str, value: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["ingest", "--firehose", "10", flag, value])
+    assert exit_.value.code == 2
+    assert value in capsys.readouterr().err

@@ -157,10 +157,10 @@ class DeadLetter(_Contract):
     def of(cls, stage: Literal["ingest", "worker"], reason: str, raw: bytes | str, source: str) -> DeadLetter:
         """The dead letter of record ``raw``, its payload cut to :data:`DEAD_LETTER_PAYLOAD_MAX` characters
         (with the full size and hash kept) so that the letter always fits where the record did not."""
-        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
         text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
         if len(text) <= DEAD_LETTER_PAYLOAD_MAX:
             return cls(stage=stage, reason=reason, payload=text, source=source)
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
         return cls(
             stage=stage, reason=reason, payload=text[:DEAD_LETTER_PAYLOAD_MAX], source=source,
             payload_bytes=len(data), payload_sha256=hashlib.sha256(data).hexdigest(),

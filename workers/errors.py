@@ -8,8 +8,6 @@ the batch unacknowledged, so its successor (after the fix) processes it and noth
 
 from __future__ import annotations
 
-import asyncio
-
 import aiokafka.errors
 import kafka.errors
 import redis.exceptions
@@ -27,8 +25,7 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     kafka.errors.KafkaConnectionError,
     kafka.errors.KafkaTimeoutError,
     ConnectionError,
-    TimeoutError,
-    asyncio.TimeoutError,
+    TimeoutError,  # asyncio's too, which is this one since Python 3.11
 )
 
 

@@ -76,14 +76,11 @@ def _surfaces(value: object, where: str) -> frozenset[Surface]:
     return frozenset((surface, canonical_symbol(symbol)) for surface, symbol in value)
 
 
-def read_readings(path: Path, expected: Sequence[str], *, with_reason: bool = False) -> dict[str, Reading]:
-    """Each tweet's :class:`Reading` from one reader's file, checked against the ``expected`` ids.
-
-    Raises :class:`AnnotationError` naming the line of a malformed label, a repeated or unknown id, a
-    missing one, or (``with_reason``: an adjudication) an empty ``reason``.
-    """
+def _read(path: Path, expected: Sequence[str], *, with_reason: bool) -> tuple[dict[str, Reading], dict[str, str]]:
+    """Each tweet's :class:`Reading` (and ``reason``) from one reader's file, checked against ``expected``."""
     wanted = set(expected)
     readings: dict[str, Reading] = {}
+    reasons: dict[str, str] = {}
     for number, row in enumerate(read_jsonl(path), start=1):
         where = f"{path}, line {number}"
         key = row.get("id")
@@ -91,12 +88,29 @@ def read_readings(path: Path, expected: Sequence[str], *, with_reason: bool = Fa
             raise AnnotationError(f"{where}: id {key!r} is not in the packet")
         if key in readings:
             raise AnnotationError(f"{where}: id {key!r} labelled twice")
-        if with_reason and not str(row.get("reason", "")).strip():
+        reason = str(row.get("reason", "")).strip()
+        if with_reason and not reason:
             raise AnnotationError(f"{where}: an adjudication needs a one-line reason")
         readings[key] = Reading(_surfaces(row.get("mentions"), where), _surfaces(row.get("optional", []), where))
+        reasons[key] = reason
     if missing := [k for k in expected if k not in readings]:
         raise AnnotationError(f"{path}: {len(missing)} tweets not labelled, the first {missing[0]!r}")
-    return readings
+    return readings, reasons
+
+
+def read_readings(path: Path, expected: Sequence[str]) -> dict[str, Reading]:
+    """Each tweet's :class:`Reading` from one annotator's file, checked against the ``expected`` ids.
+
+    Raises :class:`AnnotationError` naming the line of a malformed label, a repeated or unknown id, or a
+    missing one.
+    """
+    return _read(path, expected, with_reason=False)[0]
+
+
+def read_adjudication(path: Path, expected: Sequence[str]) -> tuple[dict[str, Reading], dict[str, str]]:
+    """The adjudicator's :class:`Reading` and one-line reason of each disputed tweet in ``expected``;
+    :class:`AnnotationError` as :func:`read_readings` says, and for an empty reason."""
+    return _read(path, expected, with_reason=True)
 
 
 def disagreements(
@@ -140,11 +154,6 @@ def settle(
         else:
             raise AnnotationError(f"{key}: the readers disagree and there is no adjudication")
     return out
-
-
-def adjudication_reasons(path: Path) -> dict[str, str]:
-    """The one-line reason of each adjudicated tweet."""
-    return {str(r["id"]): str(r["reason"]).strip() for r in read_jsonl(path)}
 
 
 @dataclass

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from model.training import annotation, gold, testset
-from model.training.corpus import FRESH_SETS, dedupe_key, materialize, read_jsonl, used_keys, write_jsonl
-from model.training.dataset import build_records
+from model.training.corpus import FRESH_SETS, materialize, read_jsonl, write_jsonl
 from model.training.errors import TrainingDataError
 from model.training.selection import SET_D, SET_E, TRAINING, draw_plan
 
@@ -30,8 +29,7 @@ SELECTORS = {"test": testset.select, "training": gold.select}
 def draw_all(seed: int, out_dir: Path) -> None:
     """Draw set d, set e and the training tweets (seeds ``seed``, +1, +2), each clear of dev, every shipped
     label file, the silver training rows and the sets drawn before it; write packets and draws to ``out_dir``."""
-    records, _ = build_records(gold_repeat=1)
-    taken = used_keys() | {dedupe_key(r.text) for r in records}
+    taken = testset.taken_keys()
     out_dir.mkdir(parents=True, exist_ok=True)
     for offset, (name, plan) in enumerate((("set_d", SET_D), ("set_e", SET_E), ("training", TRAINING))):
         drawn = draw_plan(plan, seed + offset, taken)
@@ -67,8 +65,7 @@ def settle_packets(drawn: Path, packets: list[Path], readings: Path, kind: str, 
         adjudicated_path = readings / f"{packet.stem}.adjudicated.jsonl"
         disputes_here = [k for k in keys if not first[k].agrees(second[k])]
         disputed += len(disputes_here)
-        adjudicated = annotation.read_readings(adjudicated_path, disputes_here, with_reason=True) if disputes_here else {}
-        reasons = annotation.adjudication_reasons(adjudicated_path) if disputes_here else {}
+        adjudicated, reasons = annotation.read_adjudication(adjudicated_path, disputes_here) if disputes_here else ({}, {})
         finals += annotation.settle(keys, first, second, adjudicated, reasons)
         firsts.update(first)
         seconds.update(second)
@@ -138,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "disputes":
         write_jsonl(disputes(args.packet, args.readings), args.out)
     elif args.command == "review":
-        texts = {f"{r['file']}:{str(r['id']).rpartition(':')[2]}": str(r["text"]) for r in materialize(args.labels)}
+        texts = {str(r["id"]): str(r["text"]) for r in materialize(args.labels)}  # ids joined as "<file>:<id>"
         write_jsonl(annotation.review_sample(read_jsonl(args.labels), texts, args.n, args.seed), args.out)
     elif args.command == "review-score":
         wrong, checked = annotation.error_rate(read_jsonl(args.verdicts))

@@ -36,9 +36,15 @@ def select(seed: int, plan: dict[str, int] | None = None, data_dir: Path | None 
     """``{id, file, text}`` rows to label: ``plan`` tweets per corpus file (default :data:`DRAW`), plus every
     unused Chinese founders tweet, none of them in training, dev or a labelled set already shipped."""
     data_dir = data_dir or DATA_DIR
-    records, _ = build_records(data_dir=data_dir, gold_repeat=1)  # hand-labelled training tweets too, whatever trains
-    taken = {dedupe_key(r.text) for r in records} | used_keys(data_dir)
-    return draw(plan or DRAW, seed, taken, data_dir, all_chinese={"founders_2023_2026"})
+    return draw(plan or DRAW, seed, taken_keys(data_dir), data_dir, all_chinese={"founders_2023_2026"})
+
+
+def taken_keys(data_dir: Path | None = None) -> set[str]:
+    """:func:`~model.training.corpus.dedupe_key` of every tweet a new test set must stay clear of: the
+    training rows (hand-labelled ones too, whatever trains), dev and every shipped label file."""
+    data_dir = data_dir or DATA_DIR
+    records, _ = build_records(data_dir=data_dir, gold_repeat=1)
+    return {dedupe_key(r.text) for r in records} | used_keys(data_dir)
 
 
 def merge(first: Sequence[dict[str, object]], second: Sequence[dict[str, object]]) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ from model.training.annotation import (
     error_rate,
     packet_rows,
     place,
+    read_adjudication,
     read_readings,
     review_sample,
     settle,
@@ -61,7 +62,7 @@ def test_readings_are_checked_against_the_packet(tmp_path: Path) -> None:
         with pytest.raises(AnnotationError, match=message):
             read_readings(_jsonl(tmp_path / "bad.jsonl", rows), keys)
     with pytest.raises(AnnotationError, match="one-line reason"):
-        read_readings(_jsonl(tmp_path / "adj.jsonl", [{"id": "f:1", "mentions": []}]), ["f:1"], with_reason=True)
+        read_adjudication(_jsonl(tmp_path / "adj.jsonl", [{"id": "f:1", "mentions": []}]), ["f:1"])
 
 
 def test_only_disagreements_go_to_the_third_reading() -> None:

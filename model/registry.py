@@ -6,6 +6,7 @@ the reason for each, in :mod:`model.registry_build` and travel inside the asset.
 
 from __future__ import annotations
 
+import copy
 import gzip
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,8 @@ import orjson
 from schemas import normal_address
 
 DEFAULT_PATH = Path(__file__).parent / "assets" / "registry.json.gz"
+# What the hand labels say a surface names where the lists say otherwise (model.training.lexicon).
+SURFACES_PATH = Path(__file__).parent / "assets" / "surfaces.json"
 
 
 class Curated(TypedDict):
@@ -44,8 +47,9 @@ class Asset(TypedDict):
 class Registry:
     """Lookups over symbols, names, contract addresses and Chinese aliases; symbols are upper-case."""
 
-    def __init__(self, asset: Asset) -> None:
-        """``asset`` is the decoded registry JSON."""
+    def __init__(self, asset: Asset, surfaces: dict[str, str] | None = None) -> None:
+        """``asset`` is the decoded registry JSON; ``surfaces`` the labelled-surfaces table (casefolded surface → symbol)."""
+        self._surfaces = surfaces or {}
         self._symbols = asset["symbols"]
         self._names = asset["names"]
         self._contracts = asset["contracts"]
@@ -63,10 +67,24 @@ class Registry:
         self.zh_context_aliases = frozenset(curated["zh_context_aliases"])
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Registry:
-        """Read the gzip JSON asset at ``path`` (the shipped one when None)."""
+    def load(cls, path: Path | None = None, surfaces: Path | None = SURFACES_PATH) -> Registry:
+        """Read the gzip JSON asset at ``path`` (the shipped one when None) and the labelled-surfaces table at
+        ``surfaces`` (none when None or absent)."""
         with gzip.open(path or DEFAULT_PATH, "rb") as f:
-            return cls(orjson.loads(f.read()))
+            asset = orjson.loads(f.read())
+        table = orjson.loads(surfaces.read_bytes()) if surfaces is not None and surfaces.exists() else None
+        return cls(asset, table)
+
+    def with_surfaces(self, surfaces: dict[str, str]) -> Registry:
+        """This registry with another labelled-surfaces table (training scores its held-out split with one
+        built without it)."""
+        other = copy.copy(self)
+        other._surfaces = dict(surfaces)
+        return other
+
+    def symbol_for_surface(self, surface: str) -> str | None:
+        """The symbol the hand labels give ``surface`` (any case) where the lists read it otherwise, or None."""
+        return self._surfaces.get(surface.casefold())
 
     def is_known(self, symbol: str) -> bool:
         """Whether any source lists ``symbol`` (any case)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from model.labels import kind_of
 from model.registry import Registry
 from schemas import MentionKind, TokenMention, contract_symbol
 
@@ -60,6 +61,27 @@ def resolve(span: str, kind: MentionKind, registry: Registry) -> tuple[str, str 
             listed = registry.symbol_for_contract(span)
             return (listed, registry.asset_id(listed)) if listed else (contract_symbol(span), None)
     return symbol, registry.asset_id(symbol)
+
+
+def read_surface(span: str, registry: Registry) -> tuple[str, str | None, MentionKind] | None:
+    """(symbol, CoinGecko id, kind) for a span known only by its surface (the tagger's), or None.
+
+    The kind is how the span is written (:func:`model.labels.kind_of`), except where that misreads what
+    it names: a lower-case major ticker is that ticker ("sol", "btc"; CoinGecko also lists a coin *named*
+    "ada"), and a word in capitals that is a name is that name ("DOGECOIN", "TRON"). What the hand labels
+    say a surface names comes first (:meth:`~model.registry.Registry.symbol_for_surface`: "$SHIBA" is SHIB).
+    """
+    kind = kind_of(span)
+    if labelled := registry.symbol_for_surface(span):
+        return labelled, registry.asset_id(labelled), kind
+    word = span.strip()
+    upper, folded = word.upper(), word.casefold()
+    if kind is MentionKind.NAME and word.isalnum() and upper in registry.major_symbols and folded not in registry.major_names:
+        kind = MentionKind.TICKER
+    elif kind is MentionKind.TICKER and upper not in registry.major_symbols and registry.symbol_for_name(word):
+        kind = MentionKind.NAME
+    got = resolve(span, kind, registry)
+    return None if got is None else (*got, kind)
 
 
 def settle_contracts(mentions: list[TokenMention]) -> list[TokenMention]:

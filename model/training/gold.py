@@ -1,7 +1,6 @@
-"""Hand-labelled training tweets: corpus tweets whose mentions a reader marked, replacing the rules' silver labels.
+"""Hand-labelled training tweets: corpus tweets whose mentions a reader marked, the tagger's training data.
 
-The tagger learns from silver labels the rules wrote, which caps it at the rules' own judgement. These
-tweets are labelled per LABELING.md by readers who never saw a backend's output; the project ships
+Silver labels the rules wrote would cap the tagger at the rules' own judgement. These tweets are labelled per LABELING.md by readers who never saw a backend's output; the project ships
 only ``id``, ``file`` and the marked mentions (the corpus terms allow no copies of the text) and
 :func:`records` joins them back to their texts as training :class:`~model.training.records.Record` s.
 
@@ -25,7 +24,7 @@ from model.training.annotation import Reading, place
 from model.training.corpus import GOLD_LABELS, draw, materialize, used_keys
 from model.training.records import Record
 
-# Corpus file stem → tweets to draw for labelling; the crypto sources the silver labels come from,
+# Corpus file stem → tweets to draw for labelling; the crypto sources,
 # weighted to where the rules err most (2017-21 hashtag blocks, memecoin-era prose), plus ordinary
 # tweets holding everyday words that are also tickers.
 DRAW = {
@@ -84,7 +83,7 @@ def records(labels: Path = GOLD_LABELS, data_dir: Path | None = None) -> tuple[l
         if placement.unplaced:
             report.dropped["surface_not_in_text"] += 1
             continue
-        out.append(Record(text, [(s, e) for s, e, _ in placement.spans], f"gold:{row['src']}", placement.ignore, sorted(reading.tokens)))
+        out.append(Record(text, [(s, e) for s, e, _ in placement.spans], f"gold:{row['src']}", placement.ignore, sorted(reading.tokens), sorted(reading.optional_tokens)))
         report.spans += len(placement.spans)
     report.tweets = len(out)
     return out, report

@@ -28,7 +28,7 @@ SELECTORS = {"test": testset.select, "training": gold.select}
 
 def draw_all(seed: int, out_dir: Path) -> None:
     """Draw set d, set e and the training tweets (seeds ``seed``, +1, +2), each clear of dev, every shipped
-    label file, the silver training rows and the sets drawn before it; write packets and draws to ``out_dir``."""
+    label file and the sets drawn before it; write packets and draws to ``out_dir``."""
     taken = testset.taken_keys()
     out_dir.mkdir(parents=True, exist_ok=True)
     for offset, (name, plan) in enumerate((("set_d", SET_D), ("set_e", SET_E), ("training", TRAINING))):

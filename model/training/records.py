@@ -20,6 +20,7 @@ class Record:
     source: str
     ignore: list[Span] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
+    optional_symbols: list[str] = field(default_factory=list)  # borderline assets: counted neither way
 
 
 def split(records: Sequence[Record], held_frac: float = 0.08, seed: int = 13) -> tuple[list[Record], list[Record]]:

@@ -23,13 +23,20 @@ from functools import cache
 from pathlib import Path
 
 from model.registry import default_registry
-from model.training.corpus import EVERYDAY_TICKERS, corpus_rows, dedupe_key, draw, eligible, is_chinese
+from model.training.corpus import (
+    EVERYDAY_TICKERS,
+    corpus_rows,
+    dedupe_key,
+    draw,
+    eligible,
+    is_chinese,
+)
 
 #: Set d: tweets per corpus file. Weighted like the stream users follow, not like the corpus files'
 #: sizes (the 2017-21 coin searches and the ordinary tweets would swamp everything else): founders and
 #: traders, the coin searches, the 2021 bot-heavy streams, pump channels, and ordinary tweets (one in
 #: five) drawn at random, not for their everyday words. Every memecoin-era and cashtag-collision tweet
-#: trains the tagger already (silver labels), so those files have none left to draw.
+#: trained the earlier, rule-labelled tagger (silver labels), so those files had none left to draw.
 STREAM_PLAN: dict[str, int] = {
     "founders_2023_2026": 70,
     "cryptop12_2017_2021_sample": 135,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from model.registry import default_registry
-from model.resolver import resolve, settle_contracts
+from model.resolver import read_surface, resolve, settle_contracts
 from schemas import MentionKind, TokenMention
 
 K = MentionKind
@@ -73,3 +73,21 @@ def test_settle_contracts() -> None:
         [_mention("A", "$A", K.CASHTAG), _mention("B", "$B", K.CASHTAG), _mention(f"CA:{unknown.lower()}", unknown, K.CONTRACT)]
     )
     assert crowded[-1].symbol == f"CA:{unknown.lower()}"
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        ("$btc", ("BTC", K.CASHTAG)),
+        ("sol", ("SOL", K.TICKER)),  # a lower-case major ticker is that ticker
+        ("ada", ("ADA", K.TICKER)),  # ... not the long-tail coin named "ada"
+        ("DOGECOIN", ("DOGE", K.NAME)),  # a name in capitals is that name
+        ("Solana", ("SOL", K.NAME)),
+        ("ZORBLAX", ("ZORBLAX", K.TICKER)),  # an unknown ticker is a new token
+        ("大饼", ("BTC", K.ZH_NAME)),
+        ("$TSLA", None),  # a stock
+    ],
+)
+def test_read_surface(span, expected):
+    got = read_surface(span, default_registry())
+    assert (got if got is None else (got[0], got[2])) == expected

@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from model.training.corpus import DATA_DIR, FRESH_SETS, dedupe_key, dev_keys, materialize
+from model.training.corpus import (
+    DATA_DIR,
+    FRESH_SETS,
+    dedupe_key,
+    dev_keys,
+    materialize,
+)
 from model.training.corpus import GOLD_LABELS as LABELS
-from model.training.dataset import build_records
 from model.training.gold import records
 
 HAS_CORPUS = (DATA_DIR / "corpus").is_dir()
@@ -64,13 +69,3 @@ def test_shipped_labels_place_every_surface_and_stay_out_of_dev_and_test_sets() 
     assert not golden & dev_keys()
     for path in FRESH_SETS.values():
         assert not golden & {dedupe_key(str(r["text"])) for r in materialize(path)}
-
-
-@pytest.mark.skipif(not HAS_CORPUS, reason="needs ../shared/data/corpus")
-def test_hand_labels_take_the_place_of_their_silver_copies() -> None:
-    built, _ = build_records(synth_n=0)
-    by_key: dict[str, set[str]] = {}
-    for r in built:
-        by_key.setdefault(dedupe_key(r.text), set()).add(r.source.split(":")[0])
-    assert any(sources == {"gold"} for sources in by_key.values())
-    assert not [key for key, sources in by_key.items() if len(sources) > 1]

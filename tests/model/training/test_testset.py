@@ -10,8 +10,8 @@ import pytest
 
 from model.training.corpus import DATA_DIR, dedupe_key, dev_keys, materialize
 from model.training.corpus import FRESH_SETS as LABELS
-from model.training.dataset import build_records
 from model.training.testset import merge
+from model.training.train import hand_records
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -49,7 +49,7 @@ def test_shipped_labels_are_well_formed(name: str) -> None:
 @pytest.mark.skipif(not (DATA_DIR / "corpus").is_dir(), reason="needs ../shared/data/corpus")
 def test_shipped_labels_stay_out_of_training_dev_and_each_other() -> None:
     sets = {name: {dedupe_key(str(r["text"])) for r in materialize(path)} for name, path in LABELS.items()}
-    records, _ = build_records()
+    records, _ = hand_records()
     trained = {dedupe_key(r.text) for r in records}
     dev = dev_keys()
     for name, keys in sets.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -21,6 +22,7 @@ from model.extractor import load_extractor
 from schemas import DeadLetter, ExtractionResult, Tweet, decode
 from workers.admin.topics import ensure_topics
 from workers.app import EXIT_BATCH_FAILED
+from workers.ingest.files import RecordMapper, read_file
 from workers.ingest.firehose import Firehose
 from workers.ingest.producer import TweetProducer
 from workers.settings import Settings
@@ -221,6 +223,25 @@ def test_redis_killed_mid_stream_loses_nothing(settings: Settings, store: FeedSt
     assert killed_at < len(tweets), "Redis was killed after the stream ended: nothing was tested"
     # A message published between Kafka's ack and the Redis marker can repeat: at most one batch.
     check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
+
+
+def test_an_over_size_line_is_a_dead_letter_and_ingest_goes_on(settings: Settings, tmp_path: Path) -> None:
+    """A 1.5 MB line once ended `tickertape ingest` with a traceback, the valid line after it unsent: its
+    dead letter was itself over Kafka's 1 MB limit. A tweet's text is at most 10,000 characters, so the
+    line is invalid, and its dead letter is cut to fit."""
+    ensure_topics(settings)
+    path = tmp_path / "big.jsonl"
+    rows = [{"id": "small-1", "text": "gm $BTC"}, {"id": "huge", "text": "$ETH " * 300_000}, {"id": "small-2", "text": "gn $SOL"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    producer = TweetProducer(settings)
+    counts = producer.ingest(read_file(path), RecordMapper(default_author="someone"))
+    producer.close()
+    assert (counts.sent, counts.dead_letters, counts.failed) == (2, 1, 0)
+    sent = [decode(Tweet, v) for v in read_topic(settings, settings.tweets_topic, 2)]
+    assert {t.id for t in sent} >= {"small-1", "small-2"} and "huge" not in {t.id for t in sent}
+    (letter,) = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, 1)]
+    assert letter.reason.startswith("invalid tweet: text") and letter.source == "big.jsonl:2"
+    assert letter.payload_bytes is not None and letter.payload_bytes > 1_000_000
 
 
 def test_sigterm_finishes_and_commits_the_batch_in_hand(

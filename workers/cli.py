@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from workers.durations import parse_duration
+from workers.errors import LocalServiceError
 from workers.settings import Settings, get_settings
 
 R = TypeVar("R")
@@ -383,6 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " — is it running? `tickertape up` starts the local one" if settings.uses_local_services else ""
         print(f"tickertape {args.command}: cannot reach {where}{hint}", file=sys.stderr)
         return 3
+    except LocalServiceError as exc:
+        print(f"tickertape {args.command}: {exc}", file=sys.stderr)
+        return 4
 
 
 def _redacted(url: str) -> str:

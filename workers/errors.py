@@ -37,6 +37,10 @@ class BatchFailedError(WorkerError):
     """A batch failed :data:`FATAL_TRIES` times with an error no outage explains."""
 
 
+class LocalServiceError(WorkerError):
+    """An ``ops/`` script could not install, start or stop a local service; it printed why on stderr."""
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` says Redis or Kafka is unreachable or slow, which waiting out mends.
 

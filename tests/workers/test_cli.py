@@ -1,9 +1,11 @@
+import socket
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from workers.cli import duration, main
+from workers.settings import get_settings
 
 
 @pytest.mark.parametrize(("text", "expected"), [("30s", timedelta(seconds=30)), ("15m", timedelta(minutes=15)), ("2d", timedelta(days=2))])
@@ -57,3 +59,22 @@ def test_impossible_ingest_numbers_are_clear_cli_errors(capsys: pytest.CaptureFi
         main(["ingest", "--firehose", "10", flag, value])
     assert exit_.value.code == 2
     assert value in capsys.readouterr().err
+
+
+def test_up_with_a_port_taken_is_a_one_line_error(capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A system Redis (or another checkout's stack) on the port: the script's reason and one line, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("TT_REDIS_PORT", str(port))
+        monkeypatch.setenv("TT_RUN_DIR", str(tmp_path))
+        get_settings.cache_clear()
+        try:
+            code = main(["up"])
+        finally:
+            get_settings.cache_clear()
+    err = capfd.readouterr().err
+    assert code == 4
+    assert f"port {port} is taken" in err
+    assert "tickertape up: ops/redis.sh start failed" in err and "Traceback" not in err

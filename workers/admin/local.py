@@ -13,6 +13,7 @@ import redis
 from kafka import KafkaAdminClient
 
 from workers.admin.topics import ensure_topics
+from workers.errors import LocalServiceError
 from workers.settings import REPO_ROOT, Settings
 
 OPS = REPO_ROOT / "ops"
@@ -25,7 +26,9 @@ def _ops(script: str, *args: str, settings: Settings) -> None:
         "TT_KAFKA_PORT": str(settings.kafka_port),
         "TT_REDIS_PORT": str(settings.redis_port),
     }
-    subprocess.run([str(OPS / script), *args], env=env, check=True)
+    # The script prints its own one-line reason on stderr ("port 6379 is taken by another process").
+    if subprocess.run([str(OPS / script), *args], env=env, check=False).returncode:
+        raise LocalServiceError(f"ops/{script} {' '.join(args)} failed (its reason is above)")
 
 
 def up(settings: Settings) -> dict[str, int]:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from model.spans import overlaps
 from schemas import MentionKind
 
 
@@ -52,16 +51,10 @@ class Candidate:
         return 1 + KINDS.index(self.kind) * len(Status) + int(self.status)
 
 
-def token_features(candidates: Sequence[Candidate], offsets: Sequence[tuple[int, int]]) -> list[int]:
-    """Per token (its character ``offsets``), the feature of the candidate it overlaps, else 0.
-
-    Special tokens have empty offsets and so no candidate.
-    """
-    features = [NO_CANDIDATE] * len(offsets)
-    for t, (s, e) in enumerate(offsets):
-        if s < e:
-            for c in candidates:
-                if overlaps((s, e), (c.start, c.end)):
-                    features[t] = c.feature
-                    break
+def token_features(placed: Sequence[tuple[Candidate, int, int]], n_tokens: int) -> list[int]:
+    """Per token of ``n_tokens``, the feature of the candidate ``placed`` on it (candidate, first token, one
+    past the last), else 0; where two share a token, the first in ``placed`` wins."""
+    features = [NO_CANDIDATE] * n_tokens
+    for c, first, last in reversed(placed):
+        features[first:last] = [c.feature] * (last - first)
     return features

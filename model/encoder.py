@@ -134,7 +134,8 @@ def load_tagger(adapter_dir: Path | str, base_path: Path | str, device: str = "c
     lora = meta["lora"]
     tagger = build_tagger(base_path, meta["split"], lora["r"], lora["alpha"], 0.0)
     state = load_file(str(adapter_dir / WEIGHTS))
-    missing = set(tagger.trained_state()) - set(state)
+    trained = {name for name, param in tagger.named_parameters() if param.requires_grad}
+    missing = trained - set(state)
     if missing or set(state) - set(dict(tagger.named_parameters())):
         raise ModelError(f"{adapter_dir / WEIGHTS} does not fit the tagger (missing {sorted(missing)[:3]})")
     tagger.load_state_dict(state, strict=False)

@@ -41,14 +41,10 @@ def encode(tokenizer: PreTrainedTokenizerFast, text: str, candidates: Sequence[C
 
 def windows(tokenizer: PreTrainedTokenizerFast, text: str, candidates: Sequence[Candidate], max_length: int, stride: int) -> list[Encoded]:
     """``text`` as windows of at most ``max_length`` tokens, each overlapping the one before by ``stride``
-    tokens (one window, cut at ``max_length``, when ``stride`` is 0), its ``candidates`` placed on each."""
-    enc = tokenizer(
-        text, truncation=True, max_length=max_length, stride=stride, return_overflowing_tokens=stride > 0, return_offsets_mapping=True
-    )
+    tokens, its ``candidates`` placed on each."""
+    enc = tokenizer(text, truncation=True, max_length=max_length, stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True)
     out = []
-    for w in range(len(enc["input_ids"]) if stride else 1):
-        ids = enc["input_ids"][w] if stride else enc["input_ids"]
-        raw = enc["offset_mapping"][w] if stride else enc["offset_mapping"]
+    for ids, raw in zip(enc["input_ids"], enc["offset_mapping"], strict=True):
         offsets = []
         for s, e in raw:
             while s < e and text[s].isspace():
@@ -59,7 +55,7 @@ def windows(tokenizer: PreTrainedTokenizerFast, text: str, candidates: Sequence[
             tokens = [t for t, (s, e) in enumerate(offsets) if s < e and s < c.end and c.start < e]
             if tokens:
                 placed.append((c, tokens[0], tokens[-1] + 1))
-        out.append(Encoded(ids, offsets, token_features(candidates, offsets), placed))
+        out.append(Encoded(ids, offsets, token_features(placed, len(offsets)), placed))
     return out
 
 

@@ -20,6 +20,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from model.extractor import load_extractor
 from schemas import DeadLetter, ExtractionResult, Tweet, decode
+from workers.admin.local import up
 from workers.admin.topics import ensure_topics
 from workers.app import EXIT_BATCH_FAILED
 from workers.ingest.files import RecordMapper, read_file
@@ -214,8 +215,7 @@ def test_redis_killed_mid_stream_loses_nothing(settings: Settings, store: FeedSt
     killed_at = store.stats()["tweets"]
     os.kill(int(pidfile.read_text()), signal.SIGKILL)
     time.sleep(5)
-    env = {**os.environ, "TT_RUN_DIR": str(settings.run_dir), "TT_REDIS_PORT": str(settings.redis_port)}
-    subprocess.run([str(Path(__file__).resolve().parents[2] / "ops" / "redis.sh"), "start"], env=env, check=True)
+    up(settings)  # what `tickertape up` does: ops/redis.sh starts it again
     sender.join()
     producer.close()
 

@@ -29,9 +29,9 @@ def test_feature_ids_are_distinct_and_in_range():
     assert NO_CANDIDATE not in ids and max(ids) == N_FEATURES - 1
 
 
-def test_token_features_follow_overlap_and_skip_special_tokens():
+def test_token_features_follow_the_placed_tokens():
     c = Candidate(4, 8, MentionKind.TICKER, Status.KEPT)
-    assert token_features([c], [(0, 0), (0, 3), (4, 6), (6, 8), (9, 12), (0, 0)]) == [0, 0, c.feature, c.feature, 0, 0]
+    assert token_features([(c, 2, 4)], 6) == [0, 0, c.feature, c.feature, 0, 0]
 
 
 def surfaces(rules: RuleExtractor, text: str) -> list[tuple[str, str]]:

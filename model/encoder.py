@@ -84,18 +84,33 @@ class Tagger(nn.Module):
         """Final hidden states of a padded batch."""
         return self.upper(self.lower(input_ids, attention_mask), attention_mask, features)
 
+    def heads(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per token: the token head's BIO logits and the candidate head's score. The candidate head is
+        linear, so the mean of its scores over a candidate's tokens is its reading of their mean hidden
+        state: the per-token score is all a forward pass (PyTorch or ONNX) need return."""
+        return self.token_head(hidden), self.candidate_head(hidden).squeeze(-1)
+
+    def scores(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`heads` of a padded batch: what serving computes (and what ONNX export traces)."""
+        return self.heads(self(input_ids, attention_mask, features))
+
     def candidate_logits(self, hidden: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
         """One logit per candidate; ``spans`` is ``(n, 3)``: batch row, first token, one past the last."""
-        if spans.numel() == 0:
-            return hidden.new_zeros(0)
-        sums = torch.nn.functional.pad(hidden.cumsum(1), (0, 0, 1, 0))  # sums[b, t]: tokens before t
-        rows, first, last = spans.unbind(1)
-        pooled = (sums[rows, last] - sums[rows, first]) / (last - first).unsqueeze(1).to(hidden.dtype)
-        return self.candidate_head(pooled).squeeze(1)
+        return span_means(self.heads(hidden)[1], spans)
 
     def trained_state(self) -> dict[str, torch.Tensor]:
         """Every tensor training changes (LoRA, upper LayerNorms, candidate embeddings, heads), by name."""
         return {n: p.detach().cpu().contiguous() for n, p in self.named_parameters() if p.requires_grad}
+
+
+def span_means(values: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
+    """The mean of ``values`` ``(batch, tokens)`` over each of ``spans`` ``(n, 3)``: batch row, first
+    token, one past the last. Training and serving pool candidates through this one function."""
+    if spans.numel() == 0:
+        return values.new_zeros(0)
+    sums = torch.nn.functional.pad(values.cumsum(1), (1, 0))  # sums[b, t]: the values before token t
+    rows, first, last = spans.unbind(1)
+    return (sums[rows, last] - sums[rows, first]) / (last - first).to(values.dtype)
 
 
 def build_tagger(base_path: Path | str, split: int, r: int, alpha: int, dropout: float) -> Tagger:
@@ -112,12 +127,25 @@ def build_tagger(base_path: Path | str, split: int, r: int, alpha: int, dropout:
     return tagger
 
 
-def load_base(base_path: Path | str) -> BertModel:
-    """The converted base encoder; a clear error when set-up has not written it."""
+def check_base(base_path: Path | str) -> Path:
+    """``base_path``, or a clear error when set-up has not written the base encoder there."""
     base_path = Path(base_path)
     if not (base_path / "config.json").exists():
         raise ModelError(f"no base encoder at {base_path}: run ops/setup.sh (or python -m model.e5_convert {base_path})")
-    return BertModel.from_pretrained(str(base_path), local_files_only=True, add_pooling_layer=False)
+    return base_path
+
+
+def load_base(base_path: Path | str) -> BertModel:
+    """The converted base encoder."""
+    return BertModel.from_pretrained(str(check_base(base_path)), local_files_only=True, add_pooling_layer=False)
+
+
+def load_meta(adapter_dir: Path | str) -> dict[str, Any]:
+    """A trained tagger's ``tagger.json``: its split, LoRA settings, decider and version."""
+    path = Path(adapter_dir) / META
+    if not path.is_file():
+        raise ModelError(f"no tagger at {adapter_dir} (no {META})")
+    return dict(json.loads(path.read_text()))
 
 
 def load_tokenizer(base_path: Path | str) -> PreTrainedTokenizerFast:
@@ -130,7 +158,7 @@ def load_tokenizer(base_path: Path | str) -> PreTrainedTokenizerFast:
 def load_tagger(adapter_dir: Path | str, base_path: Path | str, device: str = "cpu") -> tuple[Tagger, PreTrainedTokenizerFast, dict[str, Any]]:
     """The shipped tagger (LoRA folded into the base weights), its tokenizer and its ``tagger.json``."""
     adapter_dir = Path(adapter_dir)
-    meta = json.loads((adapter_dir / META).read_text())
+    meta = load_meta(adapter_dir)
     lora = meta["lora"]
     tagger = build_tagger(base_path, meta["split"], lora["r"], lora["alpha"], 0.0)
     state = load_file(str(adapter_dir / WEIGHTS))

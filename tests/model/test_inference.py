@@ -1,4 +1,4 @@
-"""The forward pass's encoding and decoding: offsets, BIO → spans, padded batches."""
+"""The forward pass's encoding and decoding: offsets, BIO → spans, padded batches and how they are cut."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from model.candidates import Candidate, Status
 from model.encoder import BASE_DIR, load_tokenizer
-from model.inference import PAD_ID, encode, pad_batch, token_spans
+from model.inference import PAD_ID, batches, encode, pad_batch, token_spans
 from model.labels import LABEL2ID
 from schemas import MentionKind
 
@@ -50,3 +50,20 @@ def test_pad_batch_pads_and_indexes_candidates(tok):
     assert batch["input_ids"][0, len(a.input_ids):].eq(PAD_ID).all()
     assert batch["attention_mask"][0].sum() == len(a.input_ids)
     assert batch["spans"].tolist() == [[0, *a.candidates[0][1:]], [1, *b.candidates[0][1:]]]
+
+
+@pytest.mark.parametrize(("size", "budget"), [(4, 10_000), (64, 40), (1, 1)])
+def test_batches_cover_every_item_once_within_count_and_budget(size, budget):
+    lengths = sorted([3, 5, 5, 8, 9, 9, 9, 12, 30, 31, 60])
+    runs = batches(lengths, size, budget)
+    assert [k for run in runs for k in run] == list(range(len(lengths)))
+    for run in runs:
+        assert len(run) <= size
+        # A batch holds at most the budget once padded, unless one item alone is over it.
+        assert len(run) == 1 or len(run) * lengths[run[-1]] <= budget
+    assert batches([], size, budget) == []
+
+
+def test_short_items_share_a_batch_and_long_ones_split():
+    assert [list(r) for r in batches([4, 4, 4, 4, 50, 50], 256, 100)] == [[0, 1, 2, 3], [4, 5]]
+    assert [list(r) for r in batches([4, 4, 4, 4, 60, 60], 256, 100)] == [[0, 1, 2, 3], [4], [5]]

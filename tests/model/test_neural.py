@@ -11,7 +11,7 @@ from model.candidates import Candidate, Status
 from model.encoder import ADAPTER_DIR, WEIGHTS
 from model.errors import ModelError
 from model.inference import Reading
-from model.neural import DECIDERS, NeuralExtractor, decide
+from model.neural import DECIDERS, NeuralExtractor, decide, needs_model
 from schemas import MentionKind
 
 
@@ -92,3 +92,33 @@ def test_a_text_longer_than_the_encoder_is_read_in_windows(extractor):
     (mentions,) = extractor.extract_batch([text])
     assert [m.symbol for m in mentions] == ["DOGE"]
     assert text[mentions[0].start : mentions[0].end] == "$DOGE"
+
+
+def test_a_tweet_the_rules_propose_nothing_in_skips_the_forward_pass(extractor):
+    seen = []
+    real = extractor.forward
+
+    def counting(batch):
+        seen.append(batch["input_ids"].shape[0])
+        return real(batch)
+
+    extractor.forward = counting
+    try:
+        out = extractor.extract_batch(["WHAT????? 😍😍", "long $BTC", "see you at 5pm"])
+    finally:
+        extractor.forward = real
+    assert extractor.decider == "candidates"
+    assert sum(seen) == 1  # only "long $BTC" reached the model
+    assert [[m.symbol for m in ms] for ms in out] == [[], ["BTC"], []]
+
+
+def test_only_the_candidates_decider_may_skip():
+    assert not needs_model([], "candidates")
+    assert needs_model([], "hybrid") and needs_model([], "tokens")
+    assert needs_model([Candidate(0, 4, MentionKind.TICKER, Status.WEAK)], "candidates")
+
+
+@pytest.mark.parametrize(("runtime", "device", "match"), [("tensorrt", "cpu", "unknown runtime"), ("onnx-int8", "cuda", "runs on the CPU")])
+def test_a_runtime_that_cannot_run_is_a_clear_error(runtime, device, match):
+    with pytest.raises(ModelError, match=match):
+        NeuralExtractor(device=device, runtime=runtime)

@@ -10,7 +10,8 @@
 #
 # Env: TT_RUN_DIR (<repo>/.run)            state lives in $TT_RUN_DIR/kafka/
 #      TT_KAFKA_PORT (9092)                client listener, 127.0.0.1 only
-#      TT_KAFKA_CONTROLLER_PORT (9093)     KRaft controller listener
+#      TT_KAFKA_CONTROLLER_PORT (TT_KAFKA_PORT + 1)  KRaft controller listener, so a second
+#                                          stack needs only its own TT_KAFKA_PORT
 #      TT_KAFKA_HEAP_OPTS (-Xms256m -Xmx512m)
 #      TT_KAFKA_START_TIMEOUT (60)         seconds `start` waits for the broker
 set -euo pipefail
@@ -19,7 +20,7 @@ export TT_COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT=${TT_KAFKA_PORT:-9092}
-CPORT=${TT_KAFKA_CONTROLLER_PORT:-9093}
+CPORT=${TT_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 HEAP_OPTS=${TT_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 START_TIMEOUT=${TT_KAFKA_START_TIMEOUT:-60}
 POM=$TT_ROOT/ops/kafka/pom.xml

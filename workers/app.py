@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import time
 from collections.abc import Sequence
 from typing import NoReturn
@@ -27,7 +28,7 @@ from schemas import encode
 from workers import metrics
 from workers.backend import load_backend
 from workers.errors import BatchFailedError
-from workers.pipeline import BatchOutcome, BatchProcessor, RawRecord
+from workers.pipeline import Acknowledged, BatchOutcome, BatchProcessor, RawRecord
 from workers.retry import retry_batch
 from workers.settings import Settings
 from workers.store import FeedStore
@@ -36,25 +37,46 @@ log = logging.getLogger("tickertape.worker")
 
 #: Exit status of a worker that stopped on a batch it cannot process (EX_SOFTWARE).
 EXIT_BATCH_FAILED = 70
+#: Exit status of a worker told to stop whose batch in hand did not finish within ``stop_grace`` (EX_TEMPFAIL).
+EXIT_STOPPED_UNFINISHED = 75
 #: Seconds between refreshes of the consumer-lag gauges.
 LAG_INTERVAL_S = 10.0
 
 
-def stop_unacknowledged() -> NoReturn:
+def stop_unacknowledged(why: str, status: int) -> NoReturn:
     """End the process at once, leaving the batch in hand uncommitted for a successor to process.
 
     Neither raising nor a graceful stop would do: on any way out of the agent's loop, faust's take
     buffer acknowledges the batch it handed out, and the next commit would skip its tweets for good.
     """
-    log.critical("stopping the worker: a batch keeps failing with an error no outage explains "
-                 "(see the traceback above); its offsets stay uncommitted", exc_info=True)
+    log.critical("stopping the worker: %s; its offsets stay uncommitted", why, exc_info=sys.exc_info()[0] is not None)
     logging.shutdown()
-    os._exit(EXIT_BATCH_FAILED)
+    os._exit(status)
+
+
+class _BoundedStopApp(faust.App):
+    """A faust app whose stop gives the batch in hand ``stop_grace`` seconds, not for ever.
+
+    faust stops by waiting for the agents' events to be acknowledged, so SIGTERM finishes the batch in
+    hand; but a batch retrying through an outage would hold the stop up for as long as the outage lasts.
+    """
+
+    stop_grace: float = 30.0
+
+    async def on_stop(self) -> None:
+        give_up = asyncio.get_running_loop().call_later(
+            self.stop_grace, stop_unacknowledged,
+            f"told to stop, and the batch in hand did not finish within {self.stop_grace:g} s", EXIT_STOPPED_UNFINISHED,
+        )
+        try:
+            await super().on_stop()
+        finally:
+            give_up.cancel()
 
 
 def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.App:
     """A faust app with the inference agent wired to ``settings``' topics, Redis and backend."""
-    app = faust.App(
+    app = _BoundedStopApp(
         settings.worker_group,
         broker=[f"kafka://{host}" for host in settings.bootstrap.split(",")],
         value_serializer="raw",
@@ -70,17 +92,20 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
     )
+    app.stop_grace = settings.stop_grace
     tweets = app.topic(settings.tweets_topic, partitions=settings.partitions)
     mentions = app.topic(settings.mentions_topic, partitions=settings.partitions)
     dead_letters = app.topic(settings.dlq_topic, partitions=settings.partitions)
     processor = BatchProcessor(extractor or load_backend(settings), FeedStore.connect(settings))
     metrics.EXTRACTOR.info({"backend": processor.extractor.name})
 
-    async def publish(outcome: BatchOutcome) -> None:
-        futures = [
-            await mentions.send(key=r.author.encode(), value=encode(r)) for r in outcome.to_publish
-        ] + [await dead_letters.send(key=d.source.encode(), value=encode(d)) for d in outcome.dead_letters]
+    async def publish(outcome: BatchOutcome, acknowledged: Acknowledged) -> None:
+        results, letters = acknowledged.unsent(outcome)
+        futures = [await mentions.send(key=r.author.encode(), value=encode(r)) for r in results] + [
+            await dead_letters.send(key=d.source.encode(), value=encode(d)) for d in letters
+        ]
         await asyncio.gather(*futures)
+        acknowledged.add(results, letters)
         store = processor.store
         # Blocking Redis calls stay off the event loop, like the extraction.
         await asyncio.get_running_loop().run_in_executor(
@@ -89,9 +114,9 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
             [d.source for d in outcome.dead_letters],
         )
 
-    async def attempt(records: Sequence[RawRecord]) -> BatchOutcome:
+    async def attempt(records: Sequence[RawRecord], acknowledged: Acknowledged) -> BatchOutcome:
         outcome = await asyncio.get_running_loop().run_in_executor(None, processor.process, records)
-        await publish(outcome)
+        await publish(outcome, acknowledged)
         return outcome
 
     async def handle(events: Sequence[EventT]) -> None:
@@ -100,9 +125,11 @@ def create_app(settings: Settings, extractor: Extractor | None = None) -> faust.
         ]
         started = time.perf_counter()
         try:
-            outcome = await retry_batch(lambda: attempt(records), len(records))
+            acknowledged = Acknowledged()  # shared by this batch's tries
+            outcome = await retry_batch(lambda: attempt(records, acknowledged), len(records))
         except BatchFailedError:
-            stop_unacknowledged()
+            stop_unacknowledged("a batch keeps failing with an error no outage explains (see the traceback above)",
+                                EXIT_BATCH_FAILED)
         elapsed = time.perf_counter() - started
         metrics.record_batch(len(records), elapsed, outcome.results, len(outcome.dead_letters))
         log.info(

@@ -105,10 +105,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from workers.ingest.firehose import Firehose
     from workers.ingest.producer import TweetProducer
 
-    if not args.files and not args.firehose:
-        raise SystemExit("tickertape ingest: give FILE(s) or --firehose N")
+    if not args.files and not args.firehose and not args.replay_spill:
+        raise SystemExit("tickertape ingest: give FILE(s), --firehose N or --replay-spill FILE")
     producer = TweetProducer(settings)
     try:
+        for path in args.replay_spill:
+            producer.replay_spill(path)
         fields = FieldMap(args.id_field, args.author_field, args.text_field, args.time_field)
         for path in args.files:
             mapper = RecordMapper(
@@ -124,11 +126,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         producer.close()
     counts = producer.counts
-    print(f"sent {counts.sent} tweets, {counts.dead_letters} dead letters", file=sys.stderr)
+    replayed = f", {counts.replayed} spilled records replayed" if counts.replayed else ""
+    print(f"sent {counts.sent} tweets, {counts.dead_letters} dead letters{replayed}", file=sys.stderr)
     for reason, n in counts.reasons.most_common():
         print(f"  {n:>6}  {reason}", file=sys.stderr)
     if counts.failed:
-        print(f"tickertape ingest: {counts.failed} records were not acknowledged by Kafka", file=sys.stderr)
+        spill = producer.spill.path
+        print(f"tickertape ingest: {counts.failed} records were not acknowledged by Kafka; they are in {spill} "
+              f"(send them again with: tickertape ingest --replay-spill {spill})", file=sys.stderr)
         return 1
     return 0
 
@@ -281,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="firehose: random seed (default 7)")
     p.add_argument("--run", default=f"{time.time():.0f}", help="firehose: run id inside tweet ids (default: now)")
     p.add_argument("--rate", type=non_negative, default=0.0, help="records per second, 0 = as fast as possible")
+    p.add_argument("--replay-spill", type=existing_file, action="append", default=[], metavar="FILE",
+                   help="send again the records a run could not deliver (the spill file it named); repeatable")
     p.add_argument("--id-field", default="id", help="input field with the tweet id (default id)")
     p.add_argument("--author-field", default="author", help="input field with the author (default author)")
     p.add_argument("--text-field", default="text", help="input field with the text (default text)")

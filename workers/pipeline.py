@@ -49,6 +49,30 @@ def parse_tweet(record: RawRecord) -> Tweet | DeadLetter:
         return DeadLetter.of("worker", explain(exc), record.value, record.source)
 
 
+@dataclass
+class Acknowledged:
+    """The messages of one batch that Kafka acknowledged, remembered across the batch's tries.
+
+    Their Redis markers (``keys.published``) are written after the acknowledgement. When Redis fails in
+    between, the batch is retried, and without this the retry sends them again (one Redis outage there
+    re-published 11 messages); the markers still go to Redis on the try that succeeds.
+    """
+
+    mentions: set[str] = field(default_factory=set)  # tweet ids
+    dead_letters: set[str] = field(default_factory=set)  # sources
+
+    def unsent(self, outcome: BatchOutcome) -> tuple[list[ExtractionResult], list[DeadLetter]]:
+        """What of ``outcome`` an earlier try did not get acknowledged."""
+        return (
+            [r for r in outcome.to_publish if r.tweet_id not in self.mentions],
+            [d for d in outcome.dead_letters if d.source not in self.dead_letters],
+        )
+
+    def add(self, mentions: Sequence[ExtractionResult], dead_letters: Sequence[DeadLetter]) -> None:
+        self.mentions.update(r.tweet_id for r in mentions)
+        self.dead_letters.update(d.source for d in dead_letters)
+
+
 class ResultStore(Protocol):
     """Where a batch's results go (:class:`workers.store.FeedStore` in production): idempotent writes and
     the markers of what was already published."""

@@ -36,6 +36,19 @@ class Settings(BaseSettings):
         description="Where the local Kafka and Redis keep their data, logs and pid files.",
     )
 
+    # --- ingest ---------------------------------------------------------------------------------
+    ingest_delivery_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds the ingestor gives Kafka to acknowledge a record (retries included) before it "
+        "counts as failed and goes to the spill file, so a broker outage of any length never hangs ingest.",
+    )
+    spill_dir: Path | None = Field(
+        default=None,
+        description="Where `tickertape ingest` writes the records Kafka did not acknowledge, one JSONL file per "
+        "run, for `tickertape ingest --replay-spill FILE`. Unset: <run_dir>/spill.",
+    )
+
     # --- topics ---------------------------------------------------------------------------------
     tweets_topic: str = Field(default="tweets", description="Input topic, keyed by author.")
     mentions_topic: str = Field(default="token-mentions", description="Output topic: one message per tweet with mentions.")
@@ -70,6 +83,12 @@ class Settings(BaseSettings):
         description="Seconds without a heartbeat before the group hands a dead worker's partitions to the "
         "others: lower fails over faster, higher survives longer pauses (GC, a slow batch is not one: "
         "heartbeats run beside extraction).",
+    )
+    stop_grace: float = Field(
+        default=30.0, gt=0,
+        description="Seconds a stopping worker (SIGTERM) gives its batch in hand to finish; past that (Redis or "
+        "Kafka still away) it exits with the batch uncommitted for a successor. Keep it below the "
+        "orchestrator's own grace period (compose: 60 s).",
     )
     model_adapter: Path | None = Field(
         default=None,

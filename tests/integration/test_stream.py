@@ -22,10 +22,11 @@ from model.extractor import load_extractor
 from schemas import DeadLetter, ExtractionResult, Tweet, decode
 from workers.admin.local import up
 from workers.admin.topics import ensure_topics
-from workers.app import EXIT_BATCH_FAILED
+from workers.app import EXIT_BATCH_FAILED, EXIT_STOPPED_UNFINISHED
 from workers.ingest.files import RecordMapper, read_file
 from workers.ingest.firehose import Firehose
 from workers.ingest.producer import TweetProducer
+from workers.ingest.spill import SpillFile, read_spill
 from workers.settings import Settings
 from workers.store import FeedStore
 
@@ -46,6 +47,48 @@ class Broken:
 
 
 run_worker(Settings(), extractor=Broken())
+"""
+
+# A worker whose Redis fails right after Kafka acknowledged a batch's messages, before their markers
+# are written: the first two times it writes markers.
+MARKERS_LOST_WORKER = """
+import itertools
+
+import redis
+
+from workers.app import run_worker
+from workers.settings import Settings
+from workers.store import FeedStore
+
+failures = itertools.count()
+mark_sent = FeedStore.mark_sent
+
+
+def lost_after_the_ack(self, published, dead_letter_sources=()):
+    if published and next(failures) < 2:
+        raise redis.ConnectionError("injected: Redis lost between Kafka's ack and the markers")
+    return mark_sent(self, published, dead_letter_sources)
+
+
+FeedStore.mark_sent = lost_after_the_ack
+run_worker(Settings())
+"""
+
+# A worker whose Redis never takes a write: an outage that outlasts any stop.
+REDIS_AWAY_WORKER = """
+import redis
+
+from workers.app import run_worker
+from workers.settings import Settings
+from workers.store import FeedStore
+
+
+def away(self, results):
+    raise redis.ConnectionError("injected: Redis is away")
+
+
+FeedStore.write_results = away
+run_worker(Settings())
 """
 
 
@@ -225,23 +268,72 @@ def test_redis_killed_mid_stream_loses_nothing(settings: Settings, store: FeedSt
     check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
 
 
+@pytest.mark.parametrize("outage", [10, 150])
+def test_broker_down_hangs_no_ingest_and_loses_no_tweet(
+    settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path, outage: int
+) -> None:
+    """The broker stopped mid-stream, for 10 s and for 150 s (longer than the ingestor's 120 s delivery
+    timeout). The ingestor once sat in kafka-python's flush() for good after 150 s (5,109 of 6,000
+    tweets neither sent nor reported); now every record is acknowledged or in the spill file with its
+    id, ingest ends, the workers ride the outage out, and a replay of the spill file completes the
+    stream exactly once."""
+    if not (settings.run_dir / "kafka" / "kafka.pid").exists():
+        pytest.skip("Kafka is not the local one ops/kafka.sh runs")
+    kafka_env = {**os.environ, "TT_RUN_DIR": str(settings.run_dir), "TT_KAFKA_PORT": str(settings.kafka_port)}
+    kafka_sh = str(Path(__file__).parents[2] / "ops" / "kafka.sh")
+    store.follow("u1", FOLLOWED)
+    tweets = list(Firehose(accounts=40, run=f"broker-{outage}").tweets(3000))
+    workers.start()
+    producer = TweetProducer(settings, SpillFile(tmp_path / "spill.jsonl"))
+    sender = threading.Thread(target=producer.stream, args=(tweets, 100.0))  # 30 s of sends
+    sender.start()
+    wait_for(store, 300)
+    subprocess.run([kafka_sh, "stop"], env=kafka_env, check=True)
+    try:
+        time.sleep(outage)
+    finally:
+        subprocess.run([kafka_sh, "start"], env=kafka_env, check=True)
+    # Bounded: the last sends' delivery timeout plus the flush margin, never "for good".
+    sender.join(timeout=settings.ingest_delivery_timeout + 60)
+    assert not sender.is_alive(), "ingest is still waiting on Kafka after the broker came back"
+    producer.close()
+
+    counts = producer.counts
+    if outage > settings.ingest_delivery_timeout:
+        assert counts.failed > 0, "nothing failed: the outage did not outlast the delivery timeout"
+    if counts.failed:
+        spilled = list(read_spill(producer.spill.path))
+        assert len(spilled) == counts.failed
+        assert {r.record_id for r in spilled} <= {t.id for t in tweets}
+        replay = TweetProducer(settings, SpillFile(tmp_path / "spill-again.jsonl"))
+        assert replay.replay_spill(producer.spill.path).failed == 0
+        replay.close()
+
+    wait_for(store, len(tweets), timeout=300)
+    # Each worker batch in hand over the outage may publish again once: at most one batch per worker.
+    check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
+    assert all(w.poll() is None for w in workers.procs), "a worker died in the outage"
+
+
 def test_an_over_size_line_is_a_dead_letter_and_ingest_goes_on(settings: Settings, tmp_path: Path) -> None:
     """A 1.5 MB line once ended `tickertape ingest` with a traceback, the valid line after it unsent: its
-    dead letter was itself over Kafka's 1 MB limit. A tweet's text is at most 10,000 characters, so the
+    dead letter was itself over Kafka's 1 MB limit (a 5 MB line too). A tweet's text is at most 10,000 characters, so the
     line is invalid, and its dead letter is cut to fit."""
     ensure_topics(settings)
     path = tmp_path / "big.jsonl"
-    rows = [{"id": "small-1", "text": "gm $BTC"}, {"id": "huge", "text": "$ETH " * 300_000}, {"id": "small-2", "text": "gn $SOL"}]
+    rows = [{"id": "small-1", "text": "gm $BTC"}, {"id": "huge", "text": "$ETH " * 300_000}, {"id": "small-2", "text": "gn $SOL"},
+            {"id": "huger", "text": "x" * 5_000_000}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     producer = TweetProducer(settings)
     counts = producer.ingest(read_file(path), RecordMapper(default_author="someone"))
     producer.close()
-    assert (counts.sent, counts.dead_letters, counts.failed) == (2, 1, 0)
+    assert (counts.sent, counts.dead_letters, counts.failed) == (2, 2, 0)
     sent = [decode(Tweet, v) for v in read_topic(settings, settings.tweets_topic, 2)]
-    assert {t.id for t in sent} >= {"small-1", "small-2"} and "huge" not in {t.id for t in sent}
-    (letter,) = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, 1)]
-    assert letter.reason.startswith("invalid tweet: text") and letter.source == "big.jsonl:2"
-    assert letter.payload_bytes is not None and letter.payload_bytes > 1_000_000
+    assert sorted(t.id for t in sent) == ["small-1", "small-2"]
+    letters = sorted((decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, 2)), key=lambda d: d.source)
+    assert [d.source for d in letters] == ["big.jsonl:2", "big.jsonl:4"]
+    assert all(d.reason.startswith("invalid tweet: text") for d in letters)
+    assert [d.payload_bytes for d in letters] == [len(json.dumps(rows[1])), len(json.dumps(rows[3]))]
 
 
 def test_sigterm_finishes_and_commits_the_batch_in_hand(
@@ -286,23 +378,94 @@ def test_a_batch_that_keeps_failing_stops_the_worker_with_nothing_committed(
     check_outputs(settings, store, tweets)
 
 
-def test_over_size_poison_records_are_dead_lettered_and_the_stream_moves_on(
+def test_sigterm_in_an_outage_stops_within_the_grace_leaving_the_batch_uncommitted(
+    settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path
+) -> None:
+    """A worker retrying its batch through an outage once ignored SIGTERM for as long as the outage
+    lasted. Now it gives the batch ``stop_grace`` seconds, then exits with it uncommitted."""
+    from workers.admin.lag import consumer_lag
+
+    store.follow("u1", FOLLOWED)
+    tweets = list(Firehose(accounts=40, run="stop-in-outage").tweets(300))
+    send(settings, tweets)
+    log = tmp_path / "redis-away.log"
+    with log.open("wb") as out:
+        stuck = subprocess.Popen([sys.executable, "-c", REDIS_AWAY_WORKER], env={**workers.env, "TT_STOP_GRACE": "3"},
+                                 stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while "injected: Redis is away" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline and stuck.poll() is None, "the worker never took a batch"
+            time.sleep(0.5)
+        stuck.send_signal(signal.SIGTERM)
+        assert stuck.wait(timeout=30) == EXIT_STOPPED_UNFINISHED
+    assert "did not finish within 3 s" in log.read_text(errors="replace")
+    assert store.stats().get("tweets", 0) == 0
+    assert all(not row.committed for row in consumer_lag(settings))
+    workers.start()
+    wait_for(store, len(tweets))
+    check_outputs(settings, store, tweets)
+
+
+def test_redis_lost_between_the_ack_and_the_markers_publishes_nothing_twice(
+    settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path
+) -> None:
+    """A Redis failure after Kafka acknowledged a batch's token-mentions messages, before their markers are
+    written, fails the batch; its retry once sent those messages again (11 duplicates measured). The
+    batch's tries share what Kafka acknowledged, so the retry writes the markers and sends nothing."""
+    store.follow("u1", FOLLOWED)
+    tweets = list(Firehose(accounts=40, run="markers-lost").tweets(400))
+    send(settings, tweets)
+    log = tmp_path / "markers-lost.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-c", MARKERS_LOST_WORKER], env=workers.env, stdout=out, stderr=subprocess.STDOUT)
+        workers.procs.append(worker)  # stopped with the group
+        wait_for(store, len(tweets))
+        check_outputs(settings, store, tweets, max_duplicates=0)
+    assert log.read_text().count("injected: Redis lost") >= 2, "the fault was never injected"
+
+
+TWEET_JSON = '{"id": "%s", "author": "synth_000", "text": "%s", "created_at": "2025-01-01T00:00:00Z"%s}'
+# Records that are no tweet, each a dead letter with its reason (why each one is here: issue 15's matrix).
+POISON: dict[str, bytes | None] = {
+    "invalid UTF-8, 1.2 MB once decoded": b"\xff\xfe" * 200_000,
+    "a 900 KB text": (TWEET_JSON % ("big", "x" * 900_000, "")).encode(),
+    "not JSON": b"{broken",
+    "empty value": b"",
+    "null value (a tombstone)": None,
+    "JSON null": b"null",
+    "null fields": b'{"id": null, "author": null, "text": null}',
+    "nested 100,000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "unknown schema_version": (TWEET_JSON % ("v99", "$BTC", ', "schema_version": 99')).encode(),
+    "a lone surrogate": (TWEET_JSON % ("lone", "\\ud800 $BTC", "")).encode(),
+    "a raw NUL byte": (TWEET_JSON % ("nul", "gm\x00 $BTC", "")).encode(),
+}
+
+
+def test_poison_records_are_dead_lettered_once_and_the_stream_moves_on(
     settings: Settings, store: FeedStore, workers: Workers
 ) -> None:
-    """A record whose dead letter would outgrow a Kafka message (400 KB of invalid UTF-8 is 1.2 MB once
-    decoded; a 900 KB text) used to wedge its partition: now its letter is cut to fit and the rest flows."""
+    """Every kind of bad record becomes one dead letter with its reason, and the tweets around it flow. A
+    record whose dead letter would outgrow a Kafka message (400 KB of invalid UTF-8 is 1.2 MB once
+    decoded; a 900 KB text) used to wedge its partition: now its letter is cut to fit."""
     store.follow("u1", FOLLOWED)
-    poison = [b"\xff\xfe" * 200_000, b'{"id": "big", "author": "synth_000", "text": "' + b"x" * 900_000 + b'"}']
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap, acks="all", max_request_size=2_000_000)
-    for value in poison:
+    for value in POISON.values():
         producer.send(settings.tweets_topic, key=b"synth_000", value=value)
     producer.flush()
     producer.close()
     tweets = list(Firehose(accounts=40, run="poison").tweets(200))
+    # An escaped NUL is valid JSON and a valid text: a tweet, stored like any other.
+    tweets.append(Tweet(id="escaped-nul", author="synth_000", text="gm\u0000 $BTC", created_at=tweets[0].created_at))
     send(settings, tweets)
     worker = workers.start()
     wait_for(store, len(tweets))
     check_outputs(settings, store, tweets)
-    letters = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, len(poison))]
-    assert sorted(letter.payload_bytes for letter in letters) == sorted(map(len, poison))
+    letters = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, len(POISON))]
+    assert len(letters) == len(POISON) and len({letter.source for letter in letters}) == len(POISON)
+    assert all(letter.reason and letter.stage == "worker" for letter in letters)
+    cut = sorted(letter.payload_bytes for letter in letters if letter.payload_bytes is not None)
+    over_64_ki = ("invalid UTF-8, 1.2 MB once decoded", "a 900 KB text", "nested 100,000 deep")
+    assert cut == sorted(len(POISON[k] or b"") for k in over_64_ki)
+    reasons = Counter(letter.reason.split(":")[0] for letter in letters)
+    assert reasons == {"not JSON": 5, "invalid tweet": 4, "empty record (no value)": 2}, reasons
     assert worker.poll() is None  # still consuming

@@ -78,3 +78,10 @@ def test_up_with_a_port_taken_is_a_one_line_error(capfd: pytest.CaptureFixture[s
     assert code == 4
     assert f"port {port} is taken" in err
     assert "tickertape up: ops/redis.sh start failed" in err and "Traceback" not in err
+
+
+def test_replaying_a_missing_spill_file_is_a_clear_cli_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["ingest", "--replay-spill", str(tmp_path / "gone.jsonl")])
+    assert exit_.value.code == 2
+    assert "no such file" in capsys.readouterr().err

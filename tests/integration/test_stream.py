@@ -164,6 +164,18 @@ def send(settings: Settings, tweets: list[Tweet]) -> None:
     producer.close()
 
 
+def successor_processes_the_uncommitted_batch(settings: Settings, store: FeedStore, workers: Workers, tweets: list[Tweet]) -> None:
+    """After a worker exited with its batch unacknowledged: nothing stored or committed, and a working
+    successor processes every tweet once."""
+    from workers.admin.lag import consumer_lag
+
+    assert store.stats().get("tweets", 0) == 0
+    assert all(not row.committed for row in consumer_lag(settings))
+    workers.start()
+    wait_for(store, len(tweets))
+    check_outputs(settings, store, tweets)
+
+
 def check_outputs(settings: Settings, store: FeedStore, tweets: list[Tweet], max_duplicates: int = 0) -> None:
     expected = expected_tokens(tweets)
     # Every tweet processed exactly once, with what the extractor says.
@@ -361,8 +373,6 @@ def test_a_batch_that_keeps_failing_stops_the_worker_with_nothing_committed(
 ) -> None:
     """A deterministic failure is no outage: the worker stops loudly instead of stalling, leaves the batch
     uncommitted, and a successor with a working extractor processes every tweet once."""
-    from workers.admin.lag import consumer_lag
-
     store.follow("u1", FOLLOWED)
     tweets = list(Firehose(accounts=40, run="fatal").tweets(300))
     send(settings, tweets)  # before the worker starts, so its first batch holds many tweets
@@ -371,11 +381,7 @@ def test_a_batch_that_keeps_failing_stops_the_worker_with_nothing_committed(
         broken = subprocess.Popen([sys.executable, "-c", BROKEN_WORKER], env=workers.env, stdout=out, stderr=subprocess.STDOUT)
         assert broken.wait(timeout=120) == EXIT_BATCH_FAILED
     assert "stopping the worker" in log.read_text()
-    assert store.stats().get("tweets", 0) == 0
-    assert all(not row.committed for row in consumer_lag(settings))
-    workers.start()
-    wait_for(store, len(tweets))
-    check_outputs(settings, store, tweets)
+    successor_processes_the_uncommitted_batch(settings, store, workers, tweets)
 
 
 def test_sigterm_in_an_outage_stops_within_the_grace_leaving_the_batch_uncommitted(
@@ -383,8 +389,6 @@ def test_sigterm_in_an_outage_stops_within_the_grace_leaving_the_batch_uncommitt
 ) -> None:
     """A worker retrying its batch through an outage once ignored SIGTERM for as long as the outage
     lasted. Now it gives the batch ``stop_grace`` seconds, then exits with it uncommitted."""
-    from workers.admin.lag import consumer_lag
-
     store.follow("u1", FOLLOWED)
     tweets = list(Firehose(accounts=40, run="stop-in-outage").tweets(300))
     send(settings, tweets)
@@ -399,11 +403,7 @@ def test_sigterm_in_an_outage_stops_within_the_grace_leaving_the_batch_uncommitt
         stuck.send_signal(signal.SIGTERM)
         assert stuck.wait(timeout=30) == EXIT_STOPPED_UNFINISHED
     assert "did not finish within 3 s" in log.read_text(errors="replace")
-    assert store.stats().get("tweets", 0) == 0
-    assert all(not row.committed for row in consumer_lag(settings))
-    workers.start()
-    wait_for(store, len(tweets))
-    check_outputs(settings, store, tweets)
+    successor_processes_the_uncommitted_batch(settings, store, workers, tweets)
 
 
 def test_redis_lost_between_the_ack_and_the_markers_publishes_nothing_twice(

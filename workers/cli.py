@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError
@@ -18,8 +20,11 @@ from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from workers.durations import parse_duration
-from workers.errors import LocalServiceError
+from workers.errors import LocalServiceError, XApiError
 from workers.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from workers.ingest.producer import TweetProducer
 
 R = TypeVar("R")
 
@@ -105,8 +110,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from workers.ingest.firehose import Firehose
     from workers.ingest.producer import TweetProducer
 
-    if not args.files and not args.firehose and not args.replay_spill:
-        raise SystemExit("tickertape ingest: give FILE(s), --firehose N or --replay-spill FILE")
+    if not args.files and not args.firehose and not args.replay_spill and not args.x_stream:
+        raise SystemExit("tickertape ingest: give FILE(s), --firehose N, --replay-spill FILE or --x-stream")
     producer = TweetProducer(settings)
     try:
         for path in args.replay_spill:
@@ -123,6 +128,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if args.firehose:
             hose = Firehose(accounts=args.accounts, seed=args.seed, run=args.run)
             producer.stream(hose.tweets(args.firehose), rate=args.rate)
+        if args.x_stream:
+            _ingest_x_stream(settings, producer)
     finally:
         producer.close()
     counts = producer.counts
@@ -136,6 +143,16 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
               f"(send them again with: tickertape ingest --replay-spill {spill})", file=sys.stderr)
         return 1
     return 0
+
+
+def _ingest_x_stream(settings: Settings, producer: TweetProducer) -> None:
+    from workers.ingest.x_live import run_stream
+    from workers.store import FeedStore
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_stream(settings, producer, FeedStore.connect(settings), stop)
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -191,6 +208,11 @@ def cmd_dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
     from workers.store import FeedStore
 
+    if args.import_file is not None:
+        return _import_follows(args.import_file, settings) if not (args.user or args.accounts) else _usage(
+            args, "give either --import FILE or USER ACCOUNT…, not both")
+    if not args.user or not args.accounts:
+        return _usage(args, "give USER and at least one ACCOUNT" + ("" if args.unfollow else ", or --import FILE"))
     store = FeedStore.connect(settings)
     if args.unfollow:
         store.unfollow(args.user, args.accounts)
@@ -198,6 +220,22 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
         store.follow(args.user, args.accounts)
     print(" ".join(store.following(args.user)))
     return 0
+
+
+def _import_follows(path: Path, settings: Settings) -> int:
+    from workers.follows import read_follows
+    from workers.store import FeedStore
+
+    started = time.monotonic()
+    counts = FeedStore.connect(settings).follow_many(read_follows(path))
+    print(f"{counts.follows} follows of {counts.users} users read from {path}, {counts.added} new, "
+          f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _usage(args: argparse.Namespace, problem: str) -> int:
+    print(f"tickertape {args.command}: {problem}", file=sys.stderr)
+    return 2
 
 
 def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
@@ -286,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="firehose: random seed (default 7)")
     p.add_argument("--run", default=f"{time.time():.0f}", help="firehose: run id inside tweet ids (default: now)")
     p.add_argument("--rate", type=non_negative, default=0.0, help="records per second, 0 = as fast as possible")
+    p.add_argument("--x-stream", action="store_true",
+                   help="also stream the posts of every followed account from X (TT_X_BEARER_TOKEN) until stopped")
     p.add_argument("--replay-spill", type=existing_file, action="append", default=[], metavar="FILE",
                    help="send again the records a run could not deliver (the spill file it named); repeatable")
     p.add_argument("--id-field", default="id", help="input field with the tweet id (default id)")
@@ -321,9 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, unfollow in (("follow", False), ("unfollow", True)):
         p = command(name, cmd_follow, f"make USER {name} ACCOUNTs; prints whom USER follows")
-        p.add_argument("user")
-        p.add_argument("accounts", nargs="+", metavar="ACCOUNT")
-        p.set_defaults(unfollow=unfollow)
+        p.add_argument("user", nargs="?")
+        p.add_argument("accounts", nargs="*", metavar="ACCOUNT")
+        p.set_defaults(unfollow=unfollow, import_file=None)
+        if not unfollow:
+            p.add_argument("--import", dest="import_file", type=existing_file, metavar="FILE",
+                           help="add every follow in FILE: CSV with a user,account header, or JSON lines "
+                                '{"user": …, "accounts": […]}; safe to run again')
 
     p = command("feed", cmd_feed, "a user's feed, newest first")
     p.add_argument("user")
@@ -394,6 +438,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LocalServiceError as exc:
         print(f"tickertape {args.command}: {exc}", file=sys.stderr)
         return 4
+    except XApiError as exc:
+        print(f"tickertape {args.command}: the X API refused: {exc}", file=sys.stderr)
+        return 5
 
 
 def _redacted(url: str) -> str:

@@ -49,3 +49,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, _OUTAGES):
         return True
     return isinstance(exc, aiokafka.errors.KafkaError | kafka.errors.KafkaError) and bool(getattr(exc, "retriable", False))
+
+
+class XApiError(RuntimeError):
+    """The X API refused a request (a bad bearer token, a rule it would not take …), with what it said."""

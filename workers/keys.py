@@ -27,6 +27,10 @@ class Keys:
         """SET of users following ``account`` (read by the fan-out on write)."""
         return f"{self.prefix}:followers:{account}"
 
+    def all_followers(self) -> str:
+        """SCAN pattern matching every :meth:`followers` key: the accounts someone follows."""
+        return f"{self.prefix}:followers:*"
+
     def following(self, user: str) -> str:
         """SET of accounts ``user`` follows."""
         return f"{self.prefix}:following:{user}"
@@ -48,6 +52,10 @@ class Keys:
         """Pub/sub CHANNEL: each result added to ``user``'s feed, as ExtractionResult JSON, published
         by the write script once it is in the feed (read by the API's live stream)."""
         return f"{self.prefix}:live:{user}"
+
+    def x_stream_heard(self) -> str:
+        """STRING: unix time the X stream ingestor last read a post, so a restart backfills the gap."""
+        return f"{self.prefix}:x:stream:heard"
 
     def stats(self) -> str:
         """HASH of counters: tweets, tweets_with_mentions, mentions, dead_letters."""

@@ -49,6 +49,18 @@ class Settings(BaseSettings):
         "run, for `tickertape ingest --replay-spill FILE`. Unset: <run_dir>/spill.",
     )
 
+    # --- live sources (X API v2) ---------------------------------------------------------------
+    x_bearer_token: SecretStr | None = Field(
+        default=None, description="The X app's bearer token for `tickertape ingest --x-stream` (secret, never logged).")
+    x_api_base: str = Field(
+        default="https://api.x.com", description="Where the X API is; the /2/... paths are appended (tests point it at a local server).")
+    x_rule_max_length: int = Field(
+        default=1024, ge=32, description="Characters per filtered-stream rule your X tier allows (Pro: 1024; Basic: 512).")
+    x_rule_max_count: int = Field(
+        default=1000, ge=1, description="Filtered-stream rules your X tier allows (Pro: 1000; Basic: 50).")
+    x_rules_sync: float = Field(
+        default=60.0, gt=0, description="Seconds between syncs of the stream's rules with the followed accounts.")
+
     # --- topics ---------------------------------------------------------------------------------
     tweets_topic: str = Field(default="tweets", description="Input topic, keyed by author.")
     mentions_topic: str = Field(default="token-mentions", description="Output topic: one message per tweet with mentions.")

@@ -14,6 +14,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import redis
@@ -82,6 +83,15 @@ def checked_handle(name: str) -> str:
     if not _HANDLE.fullmatch(stored):
         raise ValueError(f"not a handle: {name!r} (letters, digits and _, at most 64)")
     return stored
+
+
+@dataclass(frozen=True)
+class FollowCounts:
+    """What a bulk follow did: the ``users`` and ``follows`` it read, ``added`` of the follows new."""
+
+    users: int
+    follows: int
+    added: int
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -201,6 +211,42 @@ class FeedStore:
         """Make ``user`` follow ``accounts``; returns how many were new. Only later tweets fan out."""
         return self._edit_follows(user, accounts, add=True)
 
+    def follow_many(self, follows: Iterable[tuple[str, Iterable[str]]], edges_per_call: int = 250_000) -> FollowCounts:
+        """Add many users' follows, e.g. a whole graph (``tickertape follow --import``), in pipelines of
+        about ``edges_per_call`` follows: each command adds to one user's or one account's set, so none
+        holds Redis long, and memory stays bounded. Unlike :meth:`follow` the two directions are not one
+        transaction; every command is idempotent, so after a failure the import is run again.
+        Names must already be handles (:func:`checked_handle`)."""
+        users: set[str] = set()
+        read = added = in_chunk = 0
+        chunk: dict[str, set[str]] = {}
+        for user, accounts in follows:
+            new = set(accounts)
+            users.add(user)
+            chunk.setdefault(user, set()).update(new)
+            read += len(new)
+            in_chunk += len(new)
+            if in_chunk >= edges_per_call:
+                added += self._add_follows(chunk)
+                chunk, in_chunk = {}, 0
+        return FollowCounts(users=len(users), follows=read, added=added + self._add_follows(chunk))
+
+    def _add_follows(self, chunk: dict[str, set[str]]) -> int:
+        """One pipeline of SADDs, both directions; returns how many follows were new."""
+        chunk = {user: accounts for user, accounts in chunk.items() if accounts}
+        if not chunk:
+            return 0
+        followers: dict[str, list[str]] = {}
+        for user, accounts in chunk.items():
+            for account in accounts:
+                followers.setdefault(account, []).append(user)
+        pipe = self.redis.pipeline(transaction=False)
+        for user, accounts in chunk.items():
+            pipe.sadd(self.keys.following(user), *accounts)
+        for account, fans in followers.items():
+            pipe.sadd(self.keys.followers(account), *fans)
+        return sum(pipe.execute()[: len(chunk)])
+
     def unfollow(self, user: str, accounts: Iterable[str]) -> int:
         """Stop ``user`` following ``accounts``; returns how many were followed. Feed items stay."""
         return self._edit_follows(user, accounts, add=False)
@@ -217,6 +263,11 @@ class FeedStore:
         for account in handles:
             edit(self.keys.followers(account), user)
         return int(pipe.execute()[0])
+
+    def followed_accounts(self) -> set[str]:
+        """Every account at least one user follows (Redis drops a follower set once it is empty)."""
+        start = len(self.keys.followers(""))
+        return {key[start:].decode() for key in self.redis.scan_iter(match=self.keys.all_followers(), count=1000)}
 
     def following(self, user: str) -> list[str]:
         """Accounts ``user`` follows, sorted."""

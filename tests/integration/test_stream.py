@@ -280,6 +280,66 @@ def test_redis_killed_mid_stream_loses_nothing(settings: Settings, store: FeedSt
     check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
 
 
+def test_redis_frozen_mid_stream_loses_and_repeats_nothing(settings: Settings, store: FeedStore, workers: Workers) -> None:
+    """Redis SIGSTOPped for 15 s mid-stream (a host paused, a fork that stalls): the worker's writes time
+    out after 10 s and its batch retries; the script it sent before the freeze still runs once Redis
+    thaws, so the retry meets tweets already stored and must count none of them twice."""
+    pidfile = settings.run_dir / "redis" / "redis.pid"
+    if not pidfile.exists():
+        pytest.skip("Redis is not the local one ops/redis.sh runs")
+    store.follow("u1", FOLLOWED)
+    tweets = list(Firehose(accounts=40, run="redis-stop").tweets(3000))
+    worker = workers.start()
+    producer = TweetProducer(settings)
+    sender = threading.Thread(target=producer.stream, args=(tweets, 300.0))
+    sender.start()
+    wait_for(store, 600)
+    frozen_at = store.stats()["tweets"]
+    redis_pid = int(pidfile.read_text())
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        time.sleep(15)
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    sender.join()
+    producer.close()
+
+    wait_for(store, len(tweets))
+    assert frozen_at < len(tweets), "Redis was frozen after the stream ended: nothing was tested"
+    assert "retrying in" in (workers.logs / "worker-0.log").read_text(), "no write timed out: nothing was tested"
+    check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
+    assert worker.poll() is None, "the worker died in the freeze"
+
+
+def test_rebalance_one_to_three_to_one_under_load(settings: Settings, store: FeedStore, workers: Workers) -> None:
+    """Two workers join a busy one and then leave it again, each move a rebalance while tweets flow: every
+    partition's batches pass from hand to hand with nothing skipped and nothing counted twice."""
+    store.follow("u1", FOLLOWED)
+    tweets = list(Firehose(accounts=40, run="rebalance").tweets(6000))
+    workers.env["TT_FEED_CAP"] = str(len(tweets))  # the feed check reads every followed tweet
+    first = workers.start()
+    producer = TweetProducer(settings)
+    sender = threading.Thread(target=producer.stream, args=(tweets, 150.0))  # 40 s of sends
+    sender.start()
+    wait_for(store, 600)
+    joined = [workers.start(), workers.start()]
+    wait_for(store, 3000)
+    for proc in joined:
+        proc.send_signal(signal.SIGTERM)
+    assert [proc.wait(timeout=90) for proc in joined] == [0, 0]
+    left_at = store.stats()["tweets"]
+    sender.join()
+    producer.close()
+
+    wait_for(store, len(tweets))
+    assert left_at < len(tweets), "the workers left after the stream ended: nothing was tested"
+    took_part = [len(re.findall(r"batch=\d+", (workers.logs / f"worker-{i}.log").read_text())) for i in (1, 2)]
+    assert all(took_part), f"a joining worker never got a partition: {took_part} batches"
+    # Each of the two rebalances may catch one batch per worker between Kafka's ack and its markers.
+    check_outputs(settings, store, tweets, max_duplicates=2 * 3 * settings.batch_max)
+    assert first.poll() is None, "the first worker died in a rebalance"
+
+
 @pytest.mark.parametrize("outage", [10, 150])
 def test_broker_down_hangs_no_ingest_and_loses_no_tweet(
     settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path, outage: int
@@ -469,3 +529,54 @@ def test_poison_records_are_dead_lettered_once_and_the_stream_moves_on(
     reasons = Counter(letter.reason.split(":")[0] for letter in letters)
     assert reasons == {"not JSON": 5, "invalid tweet": 4, "empty record (no value)": 2}, reasons
     assert worker.poll() is None  # still consuming
+
+
+def test_the_x_stream_reaches_the_feeds_of_followers_and_a_restart_misses_and_repeats_nothing(
+    settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path
+) -> None:
+    """`tickertape ingest --x-stream` against a local X API: rules made from the follows in Redis, posts of
+    followed accounts (only) reach their followers' feeds through a real worker; stopped and started
+    again, the ingestor backfills the gap, and what that repeats is stored once."""
+    from x_api_fake import FakeX
+
+    store.follow("u1", ["whale", "degen"])
+    fake = FakeX()
+    fake.connections = ["429"]
+    before = [fake.post("whale", "$BTC breaking out"), fake.post("stranger", "$ETH not followed"), fake.post("degen", "SOL szn, $WIF")]
+    fake.garbage(b"{not json")
+    with fake.serving() as base:
+        env = {**workers.env, "TT_X_API_BASE": base, "TT_X_BEARER_TOKEN": fake.token, "TT_X_RULES_SYNC": "1"}
+
+        def ingest(log: str) -> subprocess.Popen[bytes]:
+            with (tmp_path / log).open("wb") as out:
+                return subprocess.Popen([sys.executable, "-m", "workers.cli", "ingest", "--x-stream"], env=env,
+                                        stdout=out, stderr=subprocess.STDOUT)
+
+        workers.start()
+        first = ingest("ingest-1.log")
+        try:
+            wait_for(store, 2, timeout=120)
+        finally:
+            first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 0
+        during = fake.post("whale", "ETH next")  # published while no ingestor runs
+        store.follow("u2", ["newbie"])  # followed while no ingestor runs: a rule appears at start
+        after = fake.post("newbie", "$DOGE, my first post")
+        second = ingest("ingest-2.log")
+        try:
+            wait_for(store, 4, timeout=120)
+            time.sleep(3)  # the backfill's repeats, had they been stored twice
+        finally:
+            second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=60) == 0
+    assert fake.stream_requests[-1].get("backfill_minutes") == ["2"], "the restart did not backfill its gap"
+    assert store.stats()["tweets"] == 4
+    # The line that is no post, dead-lettered by the ingestor (again after the backfill re-served it).
+    letters = [decode(DeadLetter, v) for v in read_topic(settings, settings.dlq_topic, 1)]
+    assert {(d.stage, d.source, d.reason.split(":")[0]) for d in letters} == {("ingest", "x-stream", "not JSON")}
+    assert {i.tweet_id for i in store.feed("u1")} == {before[0], before[2], during}
+    assert [i.tweet_id for i in store.feed("u2")] == [after]
+    messages = [decode(ExtractionResult, v) for v in read_topic(settings, settings.mentions_topic, 4)]
+    assert sorted(m.tweet_id for m in messages) == sorted([before[0], before[2], during, after])
+    sent = [decode(Tweet, v) for v in read_topic(settings, settings.tweets_topic, 4)]
+    assert {t.source for t in sent} == {"x-stream"} and {t.id for t in sent} == {m.tweet_id for m in messages}

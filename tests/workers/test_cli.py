@@ -85,3 +85,20 @@ def test_replaying_a_missing_spill_file_is_a_clear_cli_error(capsys: pytest.Capt
         main(["ingest", "--replay-spill", str(tmp_path / "gone.jsonl")])
     assert exit_.value.code == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_follow_takes_a_file_or_names_not_both(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "follows.csv"
+    path.write_text("user,account\nalice,cz_binance\n", encoding="utf-8")
+    assert main(["follow", "alice", "vitalik", "--import", str(path)]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["follow", "alice"]) == 2
+    assert "give USER and at least one ACCOUNT" in capsys.readouterr().err
+
+
+def test_follow_import_of_a_bad_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "follows.csv"
+    path.write_text("user,account\nalice,not a handle\n", encoding="utf-8")
+    assert main(["follow", "--import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}:2: not a handle" in err

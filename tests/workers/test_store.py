@@ -67,6 +67,18 @@ def test_unfollow_stops_fan_out(store: FeedStore) -> None:
     assert [i.tweet_id for i in store.feed("dave")] == ["2"]
 
 
+def test_follow_many_writes_both_directions_in_bounded_pipelines(store: FeedStore) -> None:
+    graph = [("erin", ["a", "b"]), ("frank", ["a"]), ("erin", ["c"]), ("gina", [])]
+    counts = store.follow_many(graph, edges_per_call=2)  # three pipelines
+    assert (counts.users, counts.follows, counts.added) == (3, 4, 4)
+    assert store.following("erin") == ["a", "b", "c"] and store.following("gina") == []
+    store.write_results([result("1", "a", ["BTC"], 1), result("2", "c", ["ETH"], 2)])
+    assert [i.tweet_id for i in store.feed("erin")] == ["2", "1"]
+    assert [i.tweet_id for i in store.feed("frank")] == ["1"]
+    again = store.follow_many(graph)  # an import run twice adds nothing
+    assert (again.users, again.follows, again.added) == (3, 4, 0)
+
+
 def test_sent_markers(store: FeedStore) -> None:
     keys = [store.keys.published("1"), store.keys.dead_letter("t/0/5")]
     assert store.already_sent(keys) == [False, False]

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from schemas import ExtractionResult, FeedItem, canonical_symbol, decode, encode
 from workers.durations import DURATION_PATTERN, parse_duration
 from workers.settings import Settings, get_settings
-from workers.store import FeedStore, cursor, handle
+from workers.store import FeedStore, checked_handle, cursor, handle
 
 WEB_DIR = Path(__file__).parent / "web"
 #: Twitter-style handles; ':' is excluded so a name can never reach into another key.
@@ -70,6 +70,25 @@ class Page(BaseModel):
 class Following(BaseModel):
     user: str = Field(description="The user, as stored (lower case).")
     following: list[str] = Field(description="Accounts the user follows, sorted.")
+
+
+Handle = Annotated[str, Field(pattern=HANDLE_PATTERN)]
+
+
+class UserFollows(BaseModel):
+    user: Handle
+    accounts: list[Handle] = Field(max_length=10_000, description="Accounts to add to the user's follows.")
+
+
+class FollowsImport(BaseModel):
+    follows: list[UserFollows] = Field(
+        max_length=1_000, description="Users and the accounts each now also follows; send a large graph in several calls.")
+
+
+class FollowsImported(BaseModel):
+    users: int = Field(description="Users in the request.")
+    follows: int = Field(description="Follows in the request (after removing repeats).")
+    added: int = Field(description="Follows that were new.")
 
 
 class TrendRow(BaseModel):
@@ -182,6 +201,11 @@ def create_app(settings: Settings | None = None, store: FeedStore | None = None)
     def follow(user: User, account: Account) -> Following:
         store.follow(user, [account])
         return Following(user=handle(user), following=store.following(user))
+
+    @api.post("/follows", response_model=FollowsImported, summary="Add many users' follows in one call")
+    def follow_many(body: FollowsImport) -> FollowsImported:
+        counts = store.follow_many((checked_handle(f.user), [checked_handle(a) for a in f.accounts]) for f in body.follows)
+        return FollowsImported(users=counts.users, follows=counts.follows, added=counts.added)
 
     @api.delete("/users/{user}/following/{account}", response_model=Following, summary="Unfollow an account")
     def unfollow(user: User, account: Account) -> Following:

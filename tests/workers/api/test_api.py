@@ -35,6 +35,16 @@ def test_follow_list(client: TestClient) -> None:
     assert client.delete("/api/users/alice/following/cz_binance").json()["following"] == ["vitalik"]
 
 
+def test_bulk_follows(client: TestClient) -> None:
+    body = {"follows": [{"user": "@Alice", "accounts": ["CZ_Binance", "vitalik"]}, {"user": "bob", "accounts": ["vitalik"]}]}
+    assert client.post("/api/follows", json=body).json() == {"users": 2, "follows": 3, "added": 3}
+    assert client.post("/api/follows", json=body).json()["added"] == 0
+    assert client.get("/api/users/alice/following").json()["following"] == ["cz_binance", "vitalik"]
+    bad = {"follows": [{"user": "carol", "accounts": ["ok", "t:stats"]}]}
+    assert client.post("/api/follows", json=bad).status_code == 422
+    assert client.get("/api/users/carol/following").json()["following"] == []
+
+
 def test_feed_filters_by_symbol_and_pages_by_time(client: TestClient, ingest) -> None:
     client.put("/api/users/alice/following/a")
     ingest(

@@ -1,0 +1,182 @@
+"""A local X API v2 server for tests: the filtered stream and its rules, in the documented shapes.
+
+Posts are matched against the rules' ``from:`` clauses as X does. Each stream connection takes the next
+behaviour from ``connections`` ("429": refused with reset headers; "drop": a line cut off, then the
+connection dropped without its end; "serve", the default when the list runs out). A connection serves
+every matching post not yet delivered, with a keep-alive newline between posts; ``backfill_minutes``
+serves the posts already delivered again first (all of them: tests run within minutes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+STREAM = "/2/tweets/search/stream"
+RULES = "/2/tweets/search/stream/rules"
+
+
+class FakeX:
+    def __init__(self, token: str = "test-token") -> None:
+        self.token = token
+        self.rules: dict[str, dict[str, str]] = {}
+        self.posts: list[dict[str, Any]] = []  # stream messages, in order
+        self.delivered = 0  # posts[:delivered] went out on some connection
+        self.connections: list[str] = []
+        self.stream_requests: list[dict[str, list[str]]] = []
+        self.rule_requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.closing = threading.Event()
+
+    def post(self, author: str, text: str, post_id: str | None = None, **fields: Any) -> str:
+        """Publish a post by ``author`` (a handle); returns its id."""
+        with self.lock:
+            number = next(self._ids)
+            post_id = post_id or str(1_900_000_000_000_000_000 + number)
+            user_id = str(abs(hash(author)) % 10**12)
+            data = {"id": post_id, "text": text, "author_id": user_id, "edit_history_tweet_ids": [post_id],
+                    "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"), **fields}
+            self.posts.append({"data": data, "includes": {"users": [{"id": user_id, "username": author, "name": author}]},
+                               "matching_rules": []})
+            return post_id
+
+    def garbage(self, line: bytes) -> None:
+        """A stream line that is no post (served to every connection, whatever the rules)."""
+        with self.lock:
+            self.posts.append({"raw": line})
+
+    def followed(self) -> set[str]:
+        """Handles the rules match (``from:`` clauses of every rule)."""
+        return {clause.removeprefix("from:").lower() for rule in self.rules.values() for clause in rule["value"].split(" OR ")}
+
+    def _matches(self, message: dict[str, Any]) -> bool:
+        if "raw" in message:
+            return True
+        return message["includes"]["users"][0]["username"].lower() in self.followed()
+
+    @contextmanager
+    def serving(self) -> Iterator[str]:
+        """Serve on a free local port; yields the base URL for ``TT_X_API_BASE``."""
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _authorised(self) -> bool:
+                if self.headers.get("Authorization") == f"Bearer {fake.token}":
+                    return True
+                self._json(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+                return False
+
+            def _json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if not self._authorised():
+                    return
+                if url.path == RULES:
+                    with fake.lock:
+                        data = [{"id": i, **r} for i, r in fake.rules.items()]
+                    meta = {"sent": datetime.now(timezone.utc).isoformat(), "result_count": len(data)}
+                    self._json(200, {"data": data, "meta": meta} if data else {"meta": meta})
+                elif url.path == STREAM:
+                    self._stream(parse_qs(url.query))
+                else:
+                    self._json(404, {"title": "Not Found Error", "status": 404})
+
+            def do_POST(self) -> None:
+                if not self._authorised():
+                    return
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.rule_requests.append(body)
+                sent = datetime.now(timezone.utc).isoformat()
+                with fake.lock:
+                    if "delete" in body:
+                        ids = body["delete"]["ids"]
+                        deleted = [i for i in ids if fake.rules.pop(i, None) is not None]
+                        self._json(200, {"meta": {"sent": sent, "summary": {"deleted": len(deleted), "not_deleted": len(ids) - len(deleted)}}})
+                        return
+                    created = []
+                    for rule in body["add"]:
+                        if len(rule["value"]) > 1024:
+                            self._json(400, {"errors": [{"value": rule["value"][:40], "title": "RuleTooLong"}], "title": "Invalid Request"})
+                            return
+                        rule_id = str(1_800_000_000_000_000_000 + next(fake._ids))
+                        fake.rules[rule_id] = {"value": rule["value"], "tag": rule.get("tag", "")}
+                        created.append({"id": rule_id, **fake.rules[rule_id]})
+                self._json(201, {"data": created, "meta": {"sent": sent, "summary": {
+                    "created": len(created), "not_created": 0, "valid": len(created), "invalid": 0}}})
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            def _stream(self, query: dict[str, list[str]]) -> None:
+                try:
+                    self._serve(query)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away: what a stream's client does
+
+            def _serve(self, query: dict[str, list[str]]) -> None:
+                with fake.lock:
+                    fake.stream_requests.append(query)
+                    behaviour = fake.connections.pop(0) if fake.connections else "serve"
+                if behaviour == "429":
+                    reset = int(time.time()) + 1
+                    self._json(429, {"title": "Too Many Requests", "status": 429, "detail": "Too Many Requests"},
+                               {"x-rate-limit-limit": "50", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                cursor = 0 if "backfill_minutes" in query else fake.delivered
+                while not fake.closing.is_set():
+                    with fake.lock:
+                        pending = [(i, m) for i, m in enumerate(fake.posts) if i >= cursor]
+                    for index, message in pending:
+                        cursor = index + 1
+                        if not fake._matches(message):
+                            continue
+                        line = message["raw"] if "raw" in message else json.dumps(message).encode()
+                        if behaviour == "drop":
+                            self._chunk(b"\r\n" + line[: len(line) // 2])  # a keep-alive, then half a post
+                            self.close_connection = True
+                            return  # no terminating chunk: the connection just ends
+                        self._chunk(line + b"\r\n" + b"\r\n")  # the post, then a keep-alive
+                        with fake.lock:
+                            fake.delivered = max(fake.delivered, index + 1)
+                    self._chunk(b"\r\n")
+                    time.sleep(0.2)
+                self.wfile.write(b"0\r\n\r\n")
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            self.closing.set()
+            server.shutdown()
+            server.server_close()

@@ -32,7 +32,7 @@ class Tweet(_Contract):
     author: str = Field(min_length=1, max_length=128, description="Account handle, without '@'.")
     text: str = Field(min_length=1, max_length=10_000)
     created_at: datetime = Field(description="When the author posted it (UTC).")
-    source: str = Field(default="unknown", description="Where the ingestor got it: a file name, 'firehose', …")
+    source: str = Field(default="unknown", description="Where the ingestor got it: 'file:line', 'firehose', 'x-stream', 'x-timeline'.")
     ingested_at: datetime = Field(default_factory=utcnow, description="When the ingestor produced it.")
 
     @field_validator("schema_version")

@@ -1,10 +1,15 @@
-"""A local X API v2 server for tests: the filtered stream and its rules, in the documented shapes.
+"""A local X API v2 server for tests, serving the documented shapes.
 
-Posts are matched against the rules' ``from:`` clauses as X does. Each stream connection takes the next
-behaviour from ``connections`` ("429": refused with reset headers; "drop": a line cut off, then the
-connection dropped without its end; "serve", the default when the list runs out). A connection serves
-every matching post not yet delivered, with a keep-alive newline between posts; ``backfill_minutes``
-serves the posts already delivered again first (all of them: tests run within minutes).
+- The filtered stream and its rules. Posts are matched against the rules' ``from:`` clauses as X does.
+  Each stream connection takes the next behaviour from ``connections`` ("429": refused with reset
+  headers; "drop": a keep-alive and half a post, then the connection ends without its last chunk;
+  "serve", the default once the list runs out). A connection serves every matching post not yet
+  delivered, with a keep-alive newline after each; ``backfill_minutes`` serves those already delivered
+  again first (all of them: tests run within minutes).
+- ``/2/users/by``; ``/2/users/:id/tweets`` (newest first, in pages, after ``since_id``; the next
+  responses' ``x-rate-limit-remaining`` taken from ``remaining``); ``/2/users/:id/following`` in pages
+  (``following``).
+- Faults, once per listed path: a 429 with reset headers (``rate_limited``), a 503 (``unavailable``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,11 @@ class FakeX:
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self.closing = threading.Event()
+        self.following: dict[str, list[str]] = {}  # X user id → the handles it follows
+        self.rate_limited: list[str] = []  # paths to refuse once with a 429
+        self.unavailable: list[str] = []  # paths to fail once with a 503
+        self.remaining: list[str] = []  # x-rate-limit-remaining of the next timeline responses
+        self.timeline_requests: list[dict[str, list[str]]] = []
 
     def post(self, author: str, text: str, post_id: str | None = None, **fields: Any) -> str:
         """Publish a post by ``author`` (a handle); returns its id."""
@@ -94,7 +104,20 @@ class FakeX:
                 url = urlsplit(self.path)
                 if not self._authorised():
                     return
-                if url.path == RULES:
+                if url.path in fake.unavailable:
+                    fake.unavailable.remove(url.path)
+                    self._json(503, {"title": "Service Unavailable", "status": 503, "detail": "Service Unavailable"})
+                elif url.path in fake.rate_limited:
+                    fake.rate_limited.remove(url.path)
+                    self._json(429, {"title": "Too Many Requests", "status": 429},
+                               {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 1)})
+                elif url.path == "/2/users/by":
+                    self._users_by(parse_qs(url.query)["usernames"][0].split(","))
+                elif url.path.startswith("/2/users/") and url.path.endswith("/tweets"):
+                    self._timeline(url.path.split("/")[3], parse_qs(url.query))
+                elif url.path.startswith("/2/users/") and url.path.endswith("/following"):
+                    self._following(url.path.split("/")[3], parse_qs(url.query))
+                elif url.path == RULES:
                     with fake.lock:
                         data = [{"id": i, **r} for i, r in fake.rules.items()]
                     meta = {"sent": datetime.now(timezone.utc).isoformat(), "result_count": len(data)}
@@ -103,6 +126,46 @@ class FakeX:
                     self._stream(parse_qs(url.query))
                 else:
                     self._json(404, {"title": "Not Found Error", "status": 404})
+
+            def _following(self, user_id: str, query: dict[str, list[str]]) -> None:
+                if user_id not in fake.following:
+                    self._json(200, {"errors": [{"title": "Not Found Error", "detail": f"Could not find user with id: [{user_id}]."}]})
+                    return
+                size = int(query["max_results"][0])
+                start = int(query.get("pagination_token", ["0"])[0])
+                names = fake.following[user_id][start:start + size]
+                meta: dict[str, Any] = {"result_count": len(names)}
+                if start + size < len(fake.following[user_id]):
+                    meta["next_token"] = str(start + size)
+                data = [{"id": str(abs(hash(n)) % 10**12), "name": n, "username": n} for n in names]
+                self._json(200, {"data": data, "meta": meta} if data else {"meta": meta})
+
+            def _users_by(self, names: list[str]) -> None:
+                with fake.lock:
+                    users = {m["includes"]["users"][0]["username"].lower(): m["includes"]["users"][0]
+                             for m in fake.posts if "raw" not in m}
+                data = [users[n.lower()] for n in names if n.lower() in users]
+                errors = [{"value": n, "detail": f"Could not find user with usernames: [{n}].", "title": "Not Found Error"}
+                          for n in names if n.lower() not in users]
+                self._json(200, {k: v for k, v in (("data", data), ("errors", errors)) if v})
+
+            def _timeline(self, user_id: str, query: dict[str, list[str]]) -> None:
+                fake.timeline_requests.append(query)
+                since = int(query.get("since_id", ["0"])[0])
+                with fake.lock:
+                    mine = [m for m in fake.posts if "raw" not in m and m["data"]["author_id"] == user_id and int(m["data"]["id"]) > since]
+                    headers = {"x-rate-limit-remaining": fake.remaining.pop(0), "x-rate-limit-reset": str(int(time.time()) + 1)} if fake.remaining else {}
+                mine.reverse()  # newest first
+                size, start = int(query["max_results"][0]), int(query.get("pagination_token", ["0"])[0])
+                page = mine[start:start + size]
+                meta: dict[str, Any] = {"result_count": len(page)}
+                if page:
+                    meta |= {"newest_id": page[0]["data"]["id"], "oldest_id": page[-1]["data"]["id"]}
+                if start + size < len(mine):
+                    meta["next_token"] = str(start + size)
+                users = [page[0]["includes"]["users"][0]] if page else []
+                body = {"data": [m["data"] for m in page], "includes": {"users": users}, "meta": meta} if page else {"meta": meta}
+                self._json(200, body, headers)
 
             def do_POST(self) -> None:
                 if not self._authorised():

@@ -25,6 +25,7 @@ from workers.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from workers.ingest.producer import TweetProducer
+    from workers.ingest.x_client import XClient
 
 R = TypeVar("R")
 
@@ -110,8 +111,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from workers.ingest.firehose import Firehose
     from workers.ingest.producer import TweetProducer
 
-    if not args.files and not args.firehose and not args.replay_spill and not args.x_stream:
-        raise SystemExit("tickertape ingest: give FILE(s), --firehose N, --replay-spill FILE or --x-stream")
+    if not args.files and not args.firehose and not args.replay_spill and not args.x_stream and not args.x_timelines:
+        raise SystemExit("tickertape ingest: give FILE(s), --firehose N, --replay-spill FILE, --x-stream or --x-timelines")
+    if args.x_stream and args.x_timelines:
+        raise SystemExit("tickertape ingest: --x-stream or --x-timelines, not both (the poller is for tiers without the stream)")
+    x_client = _x_client(settings) if args.x_stream or args.x_timelines else None  # no token: say so first
     producer = TweetProducer(settings)
     try:
         for path in args.replay_spill:
@@ -128,8 +132,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if args.firehose:
             hose = Firehose(accounts=args.accounts, seed=args.seed, run=args.run)
             producer.stream(hose.tweets(args.firehose), rate=args.rate)
-        if args.x_stream:
-            _ingest_x_stream(settings, producer)
+        if x_client is not None:
+            _ingest_x(settings, producer, x_client, timelines=args.x_timelines)
     finally:
         producer.close()
     counts = producer.counts
@@ -145,14 +149,25 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ingest_x_stream(settings: Settings, producer: TweetProducer) -> None:
+def _x_client(settings: Settings) -> XClient:
+    from workers.ingest.x_live import client_for
+
+    return client_for(settings)
+
+
+def _ingest_x(settings: Settings, producer: TweetProducer, client: XClient, timelines: bool) -> None:
     from workers.ingest.x_live import run_stream
+    from workers.ingest.x_timelines import TimelinePoller, run_timelines
     from workers.store import FeedStore
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    run_stream(settings, producer, FeedStore.connect(settings), stop)
+    store = FeedStore.connect(settings)
+    if timelines:
+        run_timelines(TimelinePoller(client, store, producer, stop), settings.x_poll_interval)
+    else:
+        run_stream(settings, client, producer, store, stop)
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -211,6 +226,9 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
     if args.import_file is not None:
         return _import_follows(args.import_file, settings) if not (args.user or args.accounts) else _usage(
             args, "give either --import FILE or USER ACCOUNT…, not both")
+    if args.from_x is not None:
+        return _follows_from_x(args.user, args.from_x, settings) if args.user and not args.accounts else _usage(
+            args, "give USER --from-x X_USER_ID, without ACCOUNTs")
     if not args.user or not args.accounts:
         return _usage(args, "give USER and at least one ACCOUNT" + ("" if args.unfollow else ", or --import FILE"))
     store = FeedStore.connect(settings)
@@ -230,6 +248,16 @@ def _import_follows(path: Path, settings: Settings) -> int:
     counts = FeedStore.connect(settings).follow_many(read_follows(path))
     print(f"{counts.follows} follows of {counts.users} users read from {path}, {counts.added} new, "
           f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _follows_from_x(user: str, x_user_id: str, settings: Settings) -> int:
+    from workers.store import FeedStore, checked_handle
+
+    accounts = [checked_handle(name) for name in _x_client(settings).following(x_user_id)]
+    store = FeedStore.connect(settings)
+    counts = store.follow_many([(checked_handle(user), accounts)])
+    print(f"{counts.follows} accounts followed by X user {x_user_id} read, {counts.added} new for {user}", file=sys.stderr)
     return 0
 
 
@@ -326,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=non_negative, default=0.0, help="records per second, 0 = as fast as possible")
     p.add_argument("--x-stream", action="store_true",
                    help="also stream the posts of every followed account from X (TT_X_BEARER_TOKEN) until stopped")
+    p.add_argument("--x-timelines", action="store_true",
+                   help="instead of the stream, poll the followed accounts' timelines every TT_X_POLL_INTERVAL s")
     p.add_argument("--replay-spill", type=existing_file, action="append", default=[], metavar="FILE",
                    help="send again the records a run could not deliver (the spill file it named); repeatable")
     p.add_argument("--id-field", default="id", help="input field with the tweet id (default id)")
@@ -363,8 +393,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, cmd_follow, f"make USER {name} ACCOUNTs; prints whom USER follows")
         p.add_argument("user", nargs="?")
         p.add_argument("accounts", nargs="*", metavar="ACCOUNT")
-        p.set_defaults(unfollow=unfollow, import_file=None)
+        p.set_defaults(unfollow=unfollow, import_file=None, from_x=None)
         if not unfollow:
+            p.add_argument("--from-x", metavar="X_USER_ID",
+                           help="make USER follow every account this X user follows (TT_X_BEARER_TOKEN)")
             p.add_argument("--import", dest="import_file", type=existing_file, metavar="FILE",
                            help="add every follow in FILE: CSV with a user,account header, or JSON lines "
                                 '{"user": …, "accounts": […]}; safe to run again')

@@ -52,4 +52,9 @@ def is_transient(exc: BaseException) -> bool:
 
 
 class XApiError(RuntimeError):
-    """The X API refused a request (a bad bearer token, a rule it would not take …), with what it said."""
+    """The X API refused a request (a bad bearer token, a rule it would not take …), with what it said;
+    ``status``: the HTTP status (a 5xx is X's trouble, worth trying again later)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

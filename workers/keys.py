@@ -57,6 +57,14 @@ class Keys:
         """STRING: unix time the X stream ingestor last read a post, so a restart backfills the gap."""
         return f"{self.prefix}:x:stream:heard"
 
+    def x_since_id(self) -> str:
+        """HASH handle → id of the newest post of that account the timeline poller sent (and Kafka took)."""
+        return f"{self.prefix}:x:since_id"
+
+    def x_user_ids(self) -> str:
+        """HASH handle → X user id, looked up once by the timeline poller."""
+        return f"{self.prefix}:x:user_ids"
+
     def stats(self) -> str:
         """HASH of counters: tweets, tweets_with_mentions, mentions, dead_letters."""
         return f"{self.prefix}:stats"

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Filtered-stream rules your X tier allows (Pro: 1000; Basic: 50).")
     x_rules_sync: float = Field(
         default=60.0, gt=0, description="Seconds between syncs of the stream's rules with the followed accounts.")
+    x_poll_interval: float = Field(
+        default=60.0, gt=0, description="Seconds between rounds of `tickertape ingest --x-timelines` over the followed accounts.")
 
     # --- topics ---------------------------------------------------------------------------------
     tweets_topic: str = Field(default="tweets", description="Input topic, keyed by author.")

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from workers.cli import duration, main
-from workers.settings import get_settings
+from workers.settings import Settings, get_settings
+from workers.store import FeedStore
 
 
 @pytest.mark.parametrize(("text", "expected"), [("30s", timedelta(seconds=30)), ("15m", timedelta(minutes=15)), ("2d", timedelta(days=2))])
@@ -102,3 +103,40 @@ def test_follow_import_of_a_bad_file_is_a_one_line_error(capsys: pytest.CaptureF
     assert main(["follow", "--import", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{path}:2: not a handle" in err
+
+
+@pytest.mark.integration
+def test_follow_from_x_reads_the_whole_following_list(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, settings: Settings, store: FeedStore
+) -> None:
+    from x_api_fake import FakeX
+
+    fake = FakeX()
+    fake.following["42"] = [f"Acct_{i}" for i in range(1500)]
+    with fake.serving() as base:
+        for name, value in (("TT_X_API_BASE", base), ("TT_X_BEARER_TOKEN", fake.token), ("TT_REDIS_PREFIX", settings.redis_prefix)):
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            assert main(["follow", "alice", "--from-x", "42"]) == 0
+            monkeypatch.setenv("TT_X_BEARER_TOKEN", "revoked")
+            get_settings.cache_clear()
+            assert main(["follow", "alice", "--from-x", "42"]) == 5
+        finally:
+            get_settings.cache_clear()
+    assert store.following("alice") == sorted(name.lower() for name in fake.following["42"])
+    err = capsys.readouterr().err
+    assert "1500 accounts followed by X user 42 read, 1500 new for alice" in err
+    assert "the X API refused" in err and "HTTP 401" in err and "revoked" not in err
+
+
+@pytest.mark.parametrize("source", ["--x-stream", "--x-timelines"])
+def test_x_sources_without_a_token_are_a_one_line_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, source: str) -> None:
+    monkeypatch.delenv("TT_X_BEARER_TOKEN", raising=False)
+    monkeypatch.setenv("TT_KAFKA_PORT", "1")  # never reached: the token is checked first
+    get_settings.cache_clear()
+    try:
+        assert main(["ingest", source]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert capsys.readouterr().err == 'tickertape ingest: set TT_X_BEARER_TOKEN to the X app\'s bearer token (README: "Live sources")\n'

@@ -1,5 +1,6 @@
-"""`tickertape ingest --x-stream`: X's filtered stream into the tweets topic, its rules kept in step with
-the accounts users follow (read from Redis every ``TT_X_RULES_SYNC`` seconds)."""
+"""X as a live source: the client the settings describe, and `tickertape ingest --x-stream` — X's
+filtered stream into the tweets topic, its rules kept in step with the accounts users follow (read from
+Redis every ``TT_X_RULES_SYNC`` seconds)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 import httpx
 import redis
 
+from workers.errors import XApiError
 from workers.ingest.files import InputRecord, RecordMapper
 from workers.ingest.producer import IngestCounts, TweetProducer
-from workers.errors import XApiError
-from workers.ingest.x_stream import XClient, stream_records, sync_rules
+from workers.ingest.x_client import XClient
+from workers.ingest.x_stream import stream_records, sync_rules
 from workers.settings import Settings
 from workers.store import FeedStore
 
@@ -28,10 +30,11 @@ def client_for(settings: Settings) -> XClient:
     return XClient(settings.x_api_base, settings.x_bearer_token.get_secret_value())
 
 
-def run_stream(settings: Settings, producer: TweetProducer, store: FeedStore, stop: threading.Event) -> IngestCounts:
+def run_stream(
+    settings: Settings, client: XClient, producer: TweetProducer, store: FeedStore, stop: threading.Event
+) -> IngestCounts:
     """Stream until ``stop`` is set. The first rule sync runs before the stream opens, so a refused token
     or too many accounts for the tier is an error here (XApiError, ValueError), not a log line later."""
-    client = client_for(settings)
 
     def sync_now() -> None:
         sync_rules(client, store.followed_accounts(), settings.x_rule_max_length, settings.x_rule_max_count)

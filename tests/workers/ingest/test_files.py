@@ -5,8 +5,9 @@ import pytest
 from pydantic import ValidationError
 
 from workers.ingest.files import FieldMap, RecordMapper, parse_time, read_file
+from workers.settings import REPO_ROOT
 
-SHARED_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "corpus"
+SHARED_CORPUS = REPO_ROOT.parent / "shared" / "data" / "corpus"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from x_api_fake import FakeX
 
 from workers.errors import XApiError
 from workers.ingest.files import InputRecord, RecordMapper
-from workers.ingest.x_stream import XClient, record, stream_records, sync_rules
+from workers.ingest.x_client import XClient
+from workers.ingest.x_stream import record, stream_records, sync_rules
 
 
 def handles(n: int) -> set[str]:
@@ -83,3 +84,4 @@ def test_the_stream_waits_out_a_429_survives_a_cut_line_and_backfills_what_it_mi
 def test_lines_that_are_no_post(line: bytes, expected: str | None) -> None:
     item = record(line)
     assert (item.error if isinstance(item, InputRecord) else None) == expected
+

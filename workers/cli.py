@@ -322,7 +322,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from workers.demo import REAL_TWEETS, run_demo
 
     real = None if args.no_real else args.real or REAL_TWEETS
-    return run_demo(settings, tweets=args.tweets, workers=args.workers, rate=args.rate, real=real)
+    return run_demo(settings, tweets=args.tweets, workers=args.workers, rate=args.rate, real=real, source=args.source)
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
@@ -438,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=60.0, help="tweets per second (default 60)")
     p.add_argument("--real", type=existing_file, help="JSONL of real tweets to mix in (default: the founders corpus in ../shared, if there)")
     p.add_argument("--no-real", action="store_true", help="synthetic tweets only")
+    p.add_argument("--source", choices=("firehose", "x"), default="firehose",
+                   help="firehose: tweets sent to Kafka directly (default); x: posted to a local X API server and "
+                        "read from its filtered stream by `tickertape ingest --x-stream`, no token needed")
 
     # Training has its own dataclass arguments (model/training/train.py): everything after `train` is theirs.
     sub.add_parser("train", add_help=False, help="fine-tune the token model (tickertape train --help)").set_defaults(

@@ -1,5 +1,9 @@
 """`tickertape demo`: Kafka, Redis, workers and a firehose on this machine, watched live.
 
+With ``--source x`` the tweets take the live path instead: posted to a local X API server
+(:mod:`workers.ingest.x_replay`) and read from its filtered stream by ``tickertape ingest --x-stream``,
+whose rules come from the demo users' follows, so only followed accounts' posts arrive (no token needed).
+
 When a file of real tweets is at hand (by default the founders corpus in ``../shared``, which the
 repository may not ship), a few hundred of them are mixed in, retimed to now, and user ``dave``
 follows their most active authors; without it the demo is synthetic only.
@@ -19,6 +23,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,7 +34,8 @@ from schemas import ExtractionResult, Tweet, decode
 from workers.admin.local import up
 from workers.ingest.files import RecordMapper, read_file
 from workers.ingest.firehose import Firehose
-from workers.ingest.producer import TweetProducer
+from workers.ingest.producer import TweetProducer, paced
+from workers.ingest.x_replay import XReplayServer
 from workers.settings import REPO_ROOT, Settings
 from workers.store import FeedStore
 
@@ -42,6 +49,8 @@ DEMO_FOLLOWS = {
 REAL_TWEETS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "founders_2023_2026.jsonl"
 REAL_SAMPLE = 400
 READY_TIMEOUT_S = 180
+#: The bearer token the demo's local X server accepts: no real token is needed, none is sent anywhere.
+REPLAY_TOKEN = "tickertape-demo-replay"
 DRAIN_TIMEOUT_S = 300
 
 
@@ -121,16 +130,65 @@ class FeedArrivals:
         self._pubsub.close()
 
 
+@contextmanager
+def _sent_directly(settings: Settings, stream: list[Tweet], rate: float) -> Iterator[Callable[[], int]]:
+    """Send ``stream`` to the tweets topic at ``rate``, in a thread; yields how many were sent so far."""
+    producer = TweetProducer(settings)
+    sender = threading.Thread(target=producer.stream, args=(stream, rate), daemon=True)
+    sender.start()
+    try:
+        yield lambda: producer.counts.sent
+    finally:
+        sender.join(timeout=5)
+        producer.close()
+
+
+@contextmanager
+def _sent_through_x(settings: Settings, stream: list[Tweet], rate: float, logs: Path) -> Iterator[Callable[[], int]]:
+    """Post ``stream`` at ``rate`` to a local X API server read by ``tickertape ingest --x-stream``;
+    yields how many posts the stream has served so far."""
+    replay = XReplayServer(token=REPLAY_TOKEN)
+    with replay.serving() as base:
+        env = {**os.environ, "TT_KAFKA_PORT": str(settings.kafka_port), "TT_REDIS_PORT": str(settings.redis_port),
+               "TT_X_API_BASE": base, "TT_X_BEARER_TOKEN": REPLAY_TOKEN}
+        log = logs / "ingest-x-stream.log"
+        with log.open("wb") as out:
+            ingest = subprocess.Popen([sys.executable, "-m", "workers.cli", "ingest", "--x-stream"], env=env,
+                                      stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while not replay.stream_requests:  # rules synced from the follows, stream open
+                if ingest.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"tickertape ingest --x-stream did not open the stream; see {log}")
+                time.sleep(0.2)
+
+            def post_all() -> None:
+                for tweet in paced(stream, rate):
+                    replay.post(tweet.author, tweet.text, post_id=tweet.id)
+
+            threading.Thread(target=post_all, daemon=True).start()
+            yield lambda: replay.delivered
+        finally:
+            ingest.send_signal(signal.SIGTERM)
+            ingest.wait(timeout=60)
+
+
 def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
 def run_demo(
-    settings: Settings, tweets: int = 1500, workers: int = 2, rate: float = 60.0, real: Path | None = REAL_TWEETS
+    settings: Settings,
+    tweets: int = 1500,
+    workers: int = 2,
+    rate: float = 60.0,
+    real: Path | None = REAL_TWEETS,
+    source: str = "firehose",
 ) -> int:
-    """Run the demo; returns the exit status (0 when every tweet was processed).
+    """Run the demo; returns the exit status (0 when every tweet expected was processed).
 
-    ``tweets``: synthetic tweets to send; ``real``: a JSONL file of real tweets to mix in (None: none).
+    ``tweets``: synthetic tweets to send; ``real``: a JSONL file of real tweets to mix in (None: none);
+    ``source``: "firehose" (sent to Kafka directly) or "x" (through a local X API).
     """
     print("• starting Kafka and Redis, creating topics …", flush=True)
     for topic, partitions in up(settings).items():
@@ -148,34 +206,41 @@ def run_demo(
     if real_authors:
         print(f"  dave follows real accounts: {', '.join(follows['dave'])} ({real.name if real else ''})")
 
+    expected = stream
+    if source == "x":
+        # X ids are decimal strings; these are unique to the run. The stream serves followed accounts only.
+        stream = [t.model_copy(update={"id": f"{run}{i:06d}"}) for i, t in enumerate(stream)]
+        followed = {a.lower() for accounts in follows.values() for a in accounts}
+        expected = [t for t in stream if t.author.lower() in followed]
+    logs = settings.run_dir / "demo"
     print(f"• starting {workers} workers (backend {settings.extractor}) …", flush=True)
-    procs = _start_workers(workers, settings, settings.run_dir / "demo")
+    procs = _start_workers(workers, settings, logs)
     try:
         _wait_ready(procs)
         # Progress counts this run's results, not the global counter, which a backlog left in the
         # topic by an earlier run would move too.
-        result_keys = [store.keys.result(t.id) for t in stream]
+        result_keys = [store.keys.result(t.id) for t in expected]
         arrivals = FeedArrivals(store, list(follows))
-        producer = TweetProducer(settings)
-        total = len(stream)
-        print(f"• streaming {total} tweets ({total - tweets} real) at {rate:.0f}/s", flush=True)
+        total = len(expected)
+        via = "to a local X API, read by `tickertape ingest --x-stream`" if source == "x" else "to Kafka"
+        print(f"• streaming {len(stream)} tweets ({len(stream) - tweets} real) at {rate:.0f}/s {via}", flush=True)
+        if source == "x":
+            print(f"  {total} of them by followed accounts: the ones the stream's rules match")
         started = time.perf_counter()
-        sender = threading.Thread(target=producer.stream, args=(stream, rate), daemon=True)
-        sender.start()
-        done = 0
-        deadline = time.monotonic() + DRAIN_TIMEOUT_S + total / max(rate, 1)
-        while done < total and time.monotonic() < deadline:
-            time.sleep(1)
-            done = int(store.redis.exists(*result_keys))
+        sending = _sent_through_x(settings, stream, rate, logs) if source == "x" else _sent_directly(settings, stream, rate)
+        with sending as sent:
+            done = 0
+            deadline = time.monotonic() + DRAIN_TIMEOUT_S + len(stream) / max(rate, 1)
+            while done < total and time.monotonic() < deadline:
+                time.sleep(1)
+                done = int(store.redis.exists(*result_keys))
+                elapsed = time.perf_counter() - started
+                print(f"\r  sent {sent():>6}  processed {done:>6}  ({done / elapsed:6.0f} tweets/s)", end="", flush=True)
             elapsed = time.perf_counter() - started
-            print(f"\r  sent {producer.counts.sent:>6}  processed {done:>6}  ({done / elapsed:6.0f} tweets/s)", end="", flush=True)
-        elapsed = time.perf_counter() - started
-        sender.join(timeout=5)
-        producer.close()
         time.sleep(0.5)  # the last announcements in flight
         arrivals.stop()
         print()
-        _report(store, [t.id for t in stream], elapsed, list(follows), arrivals)
+        _report(store, [t.id for t in expected], elapsed, list(follows), arrivals)
         return 0 if done >= total else 1
     finally:
         for proc, _ in procs:

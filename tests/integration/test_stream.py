@@ -23,10 +23,12 @@ from schemas import DeadLetter, ExtractionResult, Tweet, decode
 from workers.admin.local import up
 from workers.admin.topics import ensure_topics
 from workers.app import EXIT_BATCH_FAILED, EXIT_STOPPED_UNFINISHED
+from workers.demo import run_demo
 from workers.ingest.files import RecordMapper, read_file
 from workers.ingest.firehose import Firehose
 from workers.ingest.producer import TweetProducer
 from workers.ingest.spill import SpillFile, read_spill
+from workers.ingest.x_replay import XReplayServer
 from workers.settings import Settings
 from workers.store import FeedStore
 
@@ -542,10 +544,8 @@ def test_the_x_stream_reaches_the_feeds_of_followers_and_a_restart_misses_and_re
     """`tickertape ingest --x-stream` against a local X API: rules made from the follows in Redis, posts of
     followed accounts (only) reach their followers' feeds through a real worker; stopped and started
     again, the ingestor backfills the gap, and what that repeats is stored once."""
-    from x_api_fake import FakeX
-
     store.follow("u1", ["whale", "degen"])
-    fake = FakeX()
+    fake = XReplayServer()
     fake.connections = ["429"]
     before = [fake.post("whale", "$BTC breaking out"), fake.post("stranger", "$ETH not followed"), fake.post("degen", "SOL szn, $WIF")]
     fake.garbage(b"{not json")
@@ -587,16 +587,32 @@ def test_the_x_stream_reaches_the_feeds_of_followers_and_a_restart_misses_and_re
     assert {t.source for t in sent} == {"x-stream"} and {t.id for t in sent} == {m.tweet_id for m in messages}
 
 
+def test_the_demo_runs_through_a_local_x_api_with_no_token(
+    settings: Settings, store: FeedStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tickertape demo --source x`: the demo's tweets posted to the local X server and read from its stream
+    by `tickertape ingest --x-stream` (no bearer token set); the posts of followed accounts, and only
+    those, are processed, each once, all with source x-stream."""
+    for name, value in worker_env(settings).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TT_X_BEARER_TOKEN", raising=False)
+    assert run_demo(settings, tweets=150, workers=1, rate=150, real=None, source="x") == 0
+    out = capsys.readouterr().out
+    followed = int(re.search(r"(\d+) of them by followed accounts", out).group(1))  # type: ignore[union-attr]
+    assert 0 < followed < 150 and f"processed {followed}/{followed} tweets" in out, out
+    assert store.stats()["tweets"] == followed
+    sent = [decode(Tweet, v) for v in read_topic(settings, settings.tweets_topic, followed)]
+    assert len(sent) == followed and {t.source for t in sent} == {"x-stream"}
+
+
 def test_x_timelines_resume_after_a_restart_with_no_gap_and_no_repeat(
     settings: Settings, store: FeedStore, workers: Workers, tmp_path: Path
 ) -> None:
     """`tickertape ingest --x-timelines` against a local X API: followed accounts' posts reach the feeds
     through a real worker; stopped, then started after more posts, it sends each post exactly once
     (per-account since_id in Redis, moved only after Kafka's ack)."""
-    from x_api_fake import FakeX
-
     store.follow("u1", ["whale", "degen"])
-    fake = FakeX()
+    fake = XReplayServer()
     first = [fake.post("whale", "$BTC breaking out"), fake.post("degen", "SOL szn, $WIF"), fake.post("whale", "ETH next")]
     fake.post("stranger", "$ETH not followed")
     fake.unavailable = ["/2/users/by"]  # X failing the first round: the next one tries again

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from workers.cli import duration, main
+from workers.ingest.x_replay import XReplayServer
 from workers.settings import Settings, get_settings
 from workers.store import FeedStore
 
@@ -109,9 +110,7 @@ def test_follow_import_of_a_bad_file_is_a_one_line_error(capsys: pytest.CaptureF
 def test_follow_from_x_reads_the_whole_following_list(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, settings: Settings, store: FeedStore
 ) -> None:
-    from x_api_fake import FakeX
-
-    fake = FakeX()
+    fake = XReplayServer()
     fake.following["42"] = [f"Acct_{i}" for i in range(1500)]
     with fake.serving() as base:
         for name, value in (("TT_X_API_BASE", base), ("TT_X_BEARER_TOKEN", fake.token), ("TT_REDIS_PREFIX", settings.redis_prefix)):

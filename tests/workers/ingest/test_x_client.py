@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from x_api_fake import FakeX
 
 from workers.errors import XApiError
 from workers.ingest.x_client import XClient
+from workers.ingest.x_replay import XReplayServer
 
 
 def test_a_following_list_is_read_through_every_page_and_a_429() -> None:
-    fake = FakeX()
+    fake = XReplayServer()
     fake.following["42"] = [f"acct_{i}" for i in range(2500)]
     fake.rate_limited = ["/2/users/42/following"]
     waits: list[float] = []
@@ -23,7 +23,7 @@ def test_a_following_list_is_read_through_every_page_and_a_429() -> None:
 
 
 def test_a_timeline_is_read_since_an_id_through_every_page_minding_the_rate_limit() -> None:
-    fake = FakeX()
+    fake = XReplayServer()
     ids = [fake.post("whale", f"post {i}") for i in range(250)]
     fake.post("other", "not whale's")
     fake.remaining = ["5", "0"]  # the second page's response says the window is spent

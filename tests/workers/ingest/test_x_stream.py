@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from x_api_fake import FakeX
 
 from workers.errors import XApiError
 from workers.ingest.files import InputRecord, RecordMapper
 from workers.ingest.x_client import XClient
+from workers.ingest.x_replay import XReplayServer
 from workers.ingest.x_stream import record, stream_records, sync_rules
 
 
@@ -18,7 +18,7 @@ def handles(n: int) -> set[str]:
 
 
 def test_ten_thousand_followed_accounts_become_rules_within_the_limits() -> None:
-    fake = FakeX()
+    fake = XReplayServer()
     with fake.serving() as base:
         client = XClient(base, fake.token)
         accounts = handles(10_000)
@@ -33,7 +33,7 @@ def test_ten_thousand_followed_accounts_become_rules_within_the_limits() -> None
 
 
 def test_a_refused_token_is_an_error_not_a_retry() -> None:
-    fake = FakeX()
+    fake = XReplayServer()
     with fake.serving() as base:
         client = XClient(base, "wrong")
         with pytest.raises(XApiError, match="HTTP 401"):
@@ -43,7 +43,7 @@ def test_a_refused_token_is_an_error_not_a_retry() -> None:
 
 
 def test_the_stream_waits_out_a_429_survives_a_cut_line_and_backfills_what_it_missed() -> None:
-    fake = FakeX()
+    fake = XReplayServer()
     fake.connections = ["429", "drop"]
     first = fake.post("whale", "$BTC breaking out")
     fake.post("stranger", "$ETH is not followed")

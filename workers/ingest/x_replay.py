@@ -1,11 +1,13 @@
-"""A local X API v2 server for tests, serving the documented shapes.
+"""A local X API v2 server in the documented shapes: the posts it is given, served to the project's own
+X client exactly as X would serve them. ``tickertape demo --source x`` replays its tweets through it (no
+bearer token, no network); the tests drive it and inject X's faults.
 
 - The filtered stream and its rules. Posts are matched against the rules' ``from:`` clauses as X does.
   Each stream connection takes the next behaviour from ``connections`` ("429": refused with reset
   headers; "drop": a keep-alive and half a post, then the connection ends without its last chunk;
   "serve", the default once the list runs out). A connection serves every matching post not yet
   delivered, with a keep-alive newline after each; ``backfill_minutes`` serves those already delivered
-  again first (all of them: tests run within minutes).
+  again first (all of them: a replay lasts minutes).
 - ``/2/users/by``; ``/2/users/:id/tweets`` (newest first, in pages, after ``since_id``; the next
   responses' ``x-rate-limit-remaining`` taken from ``remaining``); ``/2/users/:id/following`` in pages
   (``following``).
@@ -18,6 +20,7 @@ import itertools
 import json
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -29,7 +32,14 @@ STREAM = "/2/tweets/search/stream"
 RULES = "/2/tweets/search/stream/rules"
 
 
-class FakeX:
+def _user_id(handle: str) -> str:
+    """A stable numeric user id for a handle (X's ids are decimal strings)."""
+    return str(zlib.crc32(handle.lower().encode()) + 10**9)
+
+
+class XReplayServer:
+    """The server's state: its posts, rules and scripted faults; :meth:`serving` puts it on a port."""
+
     def __init__(self, token: str = "test-token") -> None:
         self.token = token
         self.rules: dict[str, dict[str, str]] = {}
@@ -39,6 +49,7 @@ class FakeX:
         self.stream_requests: list[dict[str, list[str]]] = []
         self.rule_requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified on each new post: streams serve it at once
         self._ids = itertools.count(1)
         self.closing = threading.Event()
         self.following: dict[str, list[str]] = {}  # X user id → the handles it follows
@@ -52,17 +63,19 @@ class FakeX:
         with self.lock:
             number = next(self._ids)
             post_id = post_id or str(1_900_000_000_000_000_000 + number)
-            user_id = str(abs(hash(author)) % 10**12)
+            user_id = _user_id(author)
             data = {"id": post_id, "text": text, "author_id": user_id, "edit_history_tweet_ids": [post_id],
                     "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"), **fields}
             self.posts.append({"data": data, "includes": {"users": [{"id": user_id, "username": author, "name": author}]},
                                "matching_rules": []})
+            self.arrived.notify_all()
             return post_id
 
     def garbage(self, line: bytes) -> None:
         """A stream line that is no post (served to every connection, whatever the rules)."""
         with self.lock:
             self.posts.append({"raw": line})
+            self.arrived.notify_all()
 
     def followed(self) -> set[str]:
         """Handles the rules match (``from:`` clauses of every rule)."""
@@ -137,7 +150,7 @@ class FakeX:
                 meta: dict[str, Any] = {"result_count": len(names)}
                 if start + size < len(fake.following[user_id]):
                     meta["next_token"] = str(start + size)
-                data = [{"id": str(abs(hash(n)) % 10**12), "name": n, "username": n} for n in names]
+                data = [{"id": _user_id(n), "name": n, "username": n} for n in names]
                 self._json(200, {"data": data, "meta": meta} if data else {"meta": meta})
 
             def _users_by(self, names: list[str]) -> None:
@@ -216,7 +229,7 @@ class FakeX:
                 cursor = 0 if "backfill_minutes" in query else fake.delivered
                 while not fake.closing.is_set():
                     with fake.lock:
-                        pending = [(i, m) for i, m in enumerate(fake.posts) if i >= cursor]
+                        pending = list(enumerate(fake.posts[cursor:], start=cursor))
                     for index, message in pending:
                         cursor = index + 1
                         if not fake._matches(message):
@@ -230,7 +243,9 @@ class FakeX:
                         with fake.lock:
                             fake.delivered = max(fake.delivered, index + 1)
                     self._chunk(b"\r\n")
-                    time.sleep(0.2)
+                    with fake.arrived:
+                        if len(fake.posts) == cursor:
+                            fake.arrived.wait(0.2)
                 self.wfile.write(b"0\r\n\r\n")
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

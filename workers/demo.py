@@ -10,8 +10,8 @@ follows their most active authors; without it the demo is synthetic only.
 
 Ends with a sample feed, the trending tokens, throughput and end-to-end latency, twice: from the
 ingestor's send to ``processed_at`` (stamped by the worker before its Redis write), and from the send to
-the moment the tweet is in a follower's feed, as the feed's live channel announces it (the write script
-publishes after the feed writes, so this one includes the write and the fan-out).
+the moment the tweet is in its followers' feeds, as its author's live channel announces it (published
+after the fan-out, so this one includes the write and the fan-out).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from workers.ingest.firehose import Firehose
 from workers.ingest.producer import TweetProducer, paced
 from workers.ingest.x_replay import XReplayServer
 from workers.settings import REPO_ROOT, Settings
-from workers.store import FeedStore
+from workers.store import FeedStore, handle
 
 #: Who follows whom in the demo: users over the firehose's synthetic accounts.
 DEMO_FOLLOWS = {
@@ -111,13 +111,14 @@ def _interleave(synthetic: list[Tweet], real: list[Tweet]) -> list[Tweet]:
 
 
 class FeedArrivals:
-    """When each tweet first reaches one of ``users``' feeds, measured from its ``ingested_at``: a
-    subscriber to their live channels, in a thread of its own."""
+    """When each tweet by one of ``accounts`` is in its followers' feeds, measured from its
+    ``ingested_at``: a subscriber to the accounts' live channels (published after the fan-out), in a
+    thread of its own."""
 
-    def __init__(self, store: FeedStore, users: list[str]) -> None:
+    def __init__(self, store: FeedStore, accounts: list[str]) -> None:
         self.latency_ms: dict[str, float] = {}
         self._pubsub = store.redis.pubsub(ignore_subscribe_messages=True)
-        self._pubsub.subscribe(**{store.keys.live(user): self._arrived for user in users})
+        self._pubsub.subscribe(**{store.keys.live(account): self._arrived for account in accounts})
         self._thread = self._pubsub.run_in_thread(sleep_time=0.05, daemon=True)
 
     def _arrived(self, message: dict[str, bytes]) -> None:
@@ -220,7 +221,7 @@ def run_demo(
         # Progress counts this run's results, not the global counter, which a backlog left in the
         # topic by an earlier run would move too.
         result_keys = [store.keys.result(t.id) for t in expected]
-        arrivals = FeedArrivals(store, list(follows))
+        arrivals = FeedArrivals(store, sorted({handle(a) for accounts in follows.values() for a in accounts}))
         total = len(expected)
         via = "to a local X API, read by `tickertape ingest --x-stream`" if source == "x" else "to Kafka"
         print(f"• streaming {len(stream)} tweets ({len(stream) - tweets} real) at {rate:.0f}/s {via}", flush=True)

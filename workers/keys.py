@@ -35,23 +35,34 @@ class Keys:
         """SET of accounts ``user`` follows."""
         return f"{self.prefix}:following:{user}"
 
-    def feed(self, user: str, symbol: str | None = None) -> str:
-        """ZSET tweet id → position (tweet time, see ``store.position``): the user's feed, or its part that mentions ``symbol``."""
-        return f"{self.prefix}:feed:{user}" if symbol is None else f"{self.prefix}:feed:{user}:{symbol}"
+    def feed(self, user: str) -> str:
+        """ZSET tweet id → position (tweet time, see ``store.position``): tweets with mentions of the pushed
+        accounts ``user`` follows (pulled accounts' tweets are merged in from :meth:`timeline` when read)."""
+        return f"{self.prefix}:feed:{user}"
+
+    def timeline(self, account: str) -> str:
+        """ZSET tweet id → position: the tweets with mentions of a pulled ``account`` (one with more than
+        ``TT_FANOUT_MAX_FOLLOWERS`` followers when it tweeted), written once instead of to every follower."""
+        return f"{self.prefix}:timeline:{account}"
+
+    def pulled(self) -> str:
+        """SET of accounts with a :meth:`timeline`: those whose tweets were ever pulled, not pushed."""
+        return f"{self.prefix}:pulled"
 
     def mentions(self, symbol: str) -> str:
         """ZSET tweet id → position (tweet time): every processed tweet that mentions ``symbol``."""
         return f"{self.prefix}:mentions:{symbol}"
 
-    def trend(self, bucket: int, user: str | None = None) -> str:
+    def trend(self, bucket: int, account: str | None = None) -> str:
         """ZSET symbol → tweets mentioning it in time bucket ``bucket`` (tweet time // bucket seconds):
-        all tweets, or only those fanned out to ``user``'s feed."""
-        return f"{self.prefix}:trend:{bucket}" if user is None else f"{self.prefix}:trend:{bucket}:{user}"
+        all tweets, or only a pulled ``account``'s (per-user trending adds those of the pulled accounts a
+        user follows to what the user's feed holds)."""
+        return f"{self.prefix}:trend:{bucket}" if account is None else f"{self.prefix}:trend:{bucket}:@{account}"
 
-    def live(self, user: str) -> str:
-        """Pub/sub CHANNEL: each result added to ``user``'s feed, as ExtractionResult JSON, published
-        by the write script once it is in the feed (read by the API's live stream)."""
-        return f"{self.prefix}:live:{user}"
+    def live(self, account: str) -> str:
+        """Pub/sub CHANNEL: each result with mentions by ``account``, as ExtractionResult JSON, published
+        once its fan-out is written (the API's live stream listens to the channels of a user's follows)."""
+        return f"{self.prefix}:live:{account}"
 
     def x_stream_heard(self) -> str:
         """STRING: unix time the X stream ingestor last read a post, so a restart backfills the gap."""

@@ -135,7 +135,15 @@ class Settings(BaseSettings):
 
     # --- Redis outputs --------------------------------------------------------------------------
     redis_prefix: str = Field(default="tt", description="Prefix of every Redis key, so several deployments can share one Redis.")
-    feed_cap: int = Field(default=1000, ge=1, description="Items kept per user feed (and per user and token); oldest dropped.")
+    feed_cap: int = Field(default=1000, ge=1, description="Items kept per user feed (and per pulled account's timeline); oldest dropped.")
+    fanout_max_followers: int = Field(
+        default=2000, ge=0,
+        description="Accounts with more followers than this are pulled, not pushed: their tweets are written once to "
+        "the account's timeline and merged into followers' feeds when read (README: \"Fan-out\").",
+    )
+    fanout_chunk: int = Field(
+        default=200, ge=1, description="Followers written per Redis call in a fan-out, so no call holds Redis long.",
+    )
     mentions_cap: int = Field(default=5000, ge=1, description="Tweets kept per token mention timeline; oldest dropped.")
     result_ttl: int = Field(
         default=7 * 24 * 3600, ge=60,

@@ -17,54 +17,60 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import orjson
 import redis
 
 from schemas import ExtractionResult, FeedItem, canonical_symbol, decode, encode
 from workers.keys import Keys
 from workers.settings import Settings, get_settings
 
-# One tweet's whole write, atomic and at most once: the result key is SET NX first, and if it
-# already exists (a redelivered batch) nothing else runs, so counters are never bumped twice and
-# nobody is told twice.
-#   KEYS: result, stats, trend bucket, one mentions timeline per token, then per follower
-#         n_tok + 2 keys: the feed, its per-token feeds, the follower's trend bucket.
-#   ARGV: result JSON, result TTL, score (:func:`position`), tweet id, mentions cap, feed cap,
-#         trend bucket expiry (unix s), token count, the tokens, then one live channel per
-#         follower (channels are not keys). The PUBLISH comes after the follower's feed writes,
-#         so a subscriber that reads the feed on a message finds the item there.
 # A dead letter's marker and its count in one step, so a resent letter is never counted twice.
 _MARK_DEAD_LETTER = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then redis.call('HINCRBY', KEYS[2], 'dead_letters', 1) end
 """
 
+# A tweet's own writes, at most once: the result key is SET NX first, and if it already exists (a
+# redelivered batch) nothing else runs, so counters are never bumped twice. Its size does not grow with
+# the author's followers: a pushed tweet's followers are written by _FAN_OUT, a pulled one's tweet goes
+# to the author's timeline here.
+#   KEYS: result, stats, trend bucket, author's timeline, the pulled set, author's trend bucket, then
+#         one mentions timeline per token.
+#   ARGV: result JSON, result TTL, score (:func:`position`), tweet id, mentions cap, timeline cap,
+#         trend bucket expiry (unix s), pulled (1/0), author, token count, the tokens.
 _WRITE_RESULT = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[2], 'tweets', 1)
-local n_tok = tonumber(ARGV[8])
+local n_tok = tonumber(ARGV[10])
 if n_tok == 0 then return 1 end
 redis.call('HINCRBY', KEYS[2], 'tweets_with_mentions', 1)
 redis.call('HINCRBY', KEYS[2], 'mentions', n_tok)
 local score, id = ARGV[3], ARGV[4]
-local mentions_cap, feed_cap = tonumber(ARGV[5]), tonumber(ARGV[6])
+local mentions_cap = tonumber(ARGV[5])
 for i = 1, n_tok do
-  redis.call('ZINCRBY', KEYS[3], 1, ARGV[8 + i])
-  redis.call('ZADD', KEYS[3 + i], score, id)
-  redis.call('ZREMRANGEBYRANK', KEYS[3 + i], 0, -mentions_cap - 1)
+  redis.call('ZINCRBY', KEYS[3], 1, ARGV[10 + i])
+  redis.call('ZADD', KEYS[6 + i], score, id)
+  redis.call('ZREMRANGEBYRANK', KEYS[6 + i], 0, -mentions_cap - 1)
 end
 redis.call('EXPIREAT', KEYS[3], ARGV[7])
-local follower = 0
-for first = 4 + n_tok, #KEYS, n_tok + 2 do
-  follower = follower + 1
-  for i = first, first + n_tok do
-    redis.call('ZADD', KEYS[i], score, id)
-    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -feed_cap - 1)
-  end
-  local trend = KEYS[first + n_tok + 1]
-  for t = 1, n_tok do redis.call('ZINCRBY', trend, 1, ARGV[8 + t]) end
-  redis.call('EXPIREAT', trend, ARGV[7])
-  redis.call('PUBLISH', ARGV[8 + n_tok + follower], ARGV[1])
+if ARGV[8] == '1' then
+  redis.call('ZADD', KEYS[4], score, id)
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[6]) - 1)
+  redis.call('SADD', KEYS[5], ARGV[9])
+  for i = 1, n_tok do redis.call('ZINCRBY', KEYS[6], 1, ARGV[10 + i]) end
+  redis.call('EXPIREAT', KEYS[6], ARGV[7])
 end
 return 1
+"""
+
+# One chunk of a pushed tweet's fan-out: the tweet into each follower's feed, trimmed to the cap. No
+# counters, so a chunk run twice (a redelivery, a worker killed mid-fan-out) changes nothing.
+#   KEYS: followers' feeds (at most TT_FANOUT_CHUNK).   ARGV: score, tweet id, feed cap.
+_FAN_OUT = """
+local score, id, cap = ARGV[1], ARGV[2], -tonumber(ARGV[3]) - 1
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], score, id)
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, cap)
+end
 """
 
 #: What a user or followed account may be called: Twitter's handle alphabet. Names end up inside
@@ -125,6 +131,7 @@ class FeedStore:
         self.settings = settings or get_settings()
         self.keys = Keys(self.settings.redis_prefix)
         self._write_result = client.register_script(_WRITE_RESULT)
+        self._fan_out = client.register_script(_FAN_OUT)
         self._mark_dead_letter = client.register_script(_MARK_DEAD_LETTER)
 
     @classmethod
@@ -140,33 +147,30 @@ class FeedStore:
     # --- writes (workers) -----------------------------------------------------------------------
 
     def write_results(self, results: Sequence[ExtractionResult]) -> list[bool]:
-        """Store each result and fan it out; True where it was new, False for a redelivery."""
+        """Store each result and fan it out; True where it was new, False for a redelivery.
+
+        Tweets with mentions by accounts of at most ``TT_FANOUT_MAX_FOLLOWERS`` followers are pushed into
+        every follower's feed, ``TT_FANOUT_CHUNK`` followers per call; those of bigger accounts are pulled:
+        written once to the author's timeline, merged into feeds when read. The fan-out runs on every
+        delivery, not only the first, so one cut short by a crash is completed by the redelivery.
+        """
         if not results:
             return []
-        authors = sorted({handle(r.author) for r in results})
-        pipe = self.redis.pipeline(transaction=False)
-        for author in authors:
-            pipe.smembers(self.keys.followers(author))
-        followers = {a: sorted(m.decode() for m in members) for a, members in zip(authors, pipe.execute())}
-
         s = self.settings
+        pushed_to = self._push_targets(sorted({handle(r.author) for r in results if r.tokens}))
         pipe = self.redis.pipeline(transaction=False)
         for result in results:
-            created = result.created_at.timestamp()
-            bucket = int(created // s.trend_bucket)
-            fan_out = followers[handle(result.author)] if result.tokens else []
-            follower_keys: list[str] = []
-            for user in fan_out:
-                follower_keys.append(self.keys.feed(user))
-                follower_keys.extend(self.keys.feed(user, sym) for sym in result.tokens)
-                follower_keys.append(self.keys.trend(bucket, user))
+            author = handle(result.author)
+            bucket = int(result.created_at.timestamp() // s.trend_bucket)
             self._write_result(
                 keys=[
                     self.keys.result(result.tweet_id),
                     self.keys.stats(),
                     self.keys.trend(bucket),
+                    self.keys.timeline(author),
+                    self.keys.pulled(),
+                    self.keys.trend(bucket, author),
                     *(self.keys.mentions(sym) for sym in result.tokens),
-                    *follower_keys,
                 ],
                 args=[
                     encode(result),
@@ -176,13 +180,41 @@ class FeedStore:
                     s.mentions_cap,
                     s.feed_cap,
                     (bucket + 1) * s.trend_bucket + s.trend_retention,
+                    int(author in pushed_to and pushed_to[author] is None),
+                    author,
                     len(result.tokens),
                     *result.tokens,
-                    *(self.keys.live(user) for user in fan_out),
                 ],
                 client=pipe,
             )
-        return [bool(done) for done in pipe.execute()]
+        for result in results:
+            if not result.tokens:
+                continue
+            author = handle(result.author)
+            followers = pushed_to[author] or []
+            for first in range(0, len(followers), s.fanout_chunk):
+                chunk = followers[first : first + s.fanout_chunk]
+                args = [position(result.tweet_id, result.created_at), result.tweet_id, s.feed_cap]
+                self._fan_out(keys=[self.keys.feed(user) for user in chunk], args=args, client=pipe)
+            # After the fan-out, so a subscriber that reads the feed on a message finds the item there.
+            pipe.publish(self.keys.live(author), encode(result))
+        return [bool(done) for done in pipe.execute()[: len(results)]]
+
+    def _push_targets(self, authors: list[str]) -> dict[str, list[str] | None]:
+        """Each author's followers to push to, or None for an author pulled (too many followers): their
+        sets are only read for authors under the threshold, so no read grows with an account's reach."""
+        pipe = self.redis.pipeline(transaction=False)
+        for author in authors:
+            pipe.scard(self.keys.followers(author))
+        counts = dict(zip(authors, pipe.execute(), strict=True))
+        small = [a for a in authors if 0 < counts[a] <= self.settings.fanout_max_followers]
+        pipe = self.redis.pipeline(transaction=False)
+        for author in small:
+            pipe.smembers(self.keys.followers(author))
+        targets: dict[str, list[str] | None] = {a: None if counts[a] > self.settings.fanout_max_followers else []
+                                                for a in authors}
+        targets.update((a, sorted(m.decode() for m in members)) for a, members in zip(small, pipe.execute(), strict=True))
+        return targets
 
     def already_sent(self, markers: Sequence[str]) -> list[bool]:
         """For each marker key (``keys.published``/``keys.dead_letter``), whether it is set."""
@@ -283,16 +315,27 @@ class FeedStore:
     def feed(
         self, user: str, token: str | None = None, limit: int = 50, before: datetime | None = None
     ) -> list[FeedItem]:
-        """Newest first: tweets with mentions from accounts ``user`` follows.
+        """Newest first: tweets with mentions from accounts ``user`` follows (pushed into the feed and
+        merged from pulled accounts' timelines; the same answer either way).
 
         ``token``: only tweets mentioning this symbol. ``before``: page by tweet time (exclusive).
         """
-        key = self.keys.feed(checked_handle(user), canonical_symbol(token) if token else None)
-        return [FeedItem.of(r) for r in self._newest(key, limit, before)]
+        owner = checked_handle(user)
+        sources = [self.keys.feed(owner), *map(self.keys.timeline, self.pulled_following(owner))]
+        symbol = canonical_symbol(token) if token else None
+        return [FeedItem.of(r) for r in self._newest(sources, limit, before, symbol)]
+
+    def pulled_following(self, user: str) -> list[str]:
+        """The pulled accounts (:meth:`workers.keys.Keys.pulled`) among those ``user`` follows."""
+        following = self.following(user)
+        if not following:
+            return []
+        flags = self.redis.smismember(self.keys.pulled(), following)
+        return [account for account, pulled in zip(following, flags, strict=True) if pulled]
 
     def mentions(self, symbol: str, limit: int = 50, before: datetime | None = None) -> list[ExtractionResult]:
         """Newest first: processed tweets that mention ``symbol``."""
-        return self._newest(self.keys.mentions(canonical_symbol(symbol)), limit, before)
+        return self._newest([self.keys.mentions(canonical_symbol(symbol))], limit, before)
 
     def trending(
         self,
@@ -303,7 +346,7 @@ class FeedStore:
     ) -> list[tuple[str, int]]:
         """Symbols by number of tweets mentioning them in the last ``window`` of tweet time.
 
-        ``user``: count only tweets fanned out to that user's feed.
+        ``user``: count only tweets in that user's feed.
         """
         return self.window_counts(window, now=now, user=user).most_common(limit)
 
@@ -313,7 +356,8 @@ class FeedStore:
         """Tweets per symbol in a window of tweet time, as whole trend buckets.
 
         ``now``: the window's end (default: now); ``back``: how many windows earlier (1 = the window
-        before, to compare with); ``user``: only tweets fanned out to that user's feed.
+        before, to compare with); ``user``: only tweets in that user's feed — what its pushed part still
+        holds (the newest ``TT_FEED_CAP``), plus every tweet of the pulled accounts the user follows.
         """
         step = self.settings.trend_bucket
         width = max(1, int(window.total_seconds() // step))
@@ -323,14 +367,25 @@ class FeedStore:
                 "(TT_TREND_RETENTION)" + (" for the window before it too" if back else "")
             )
         end = int((now or datetime.now(timezone.utc)).timestamp() // step) - back * width
+        buckets = range(end - width + 1, end + 1)
         owner = checked_handle(user) if user else None
-        pipe = self.redis.pipeline(transaction=False)
-        for bucket in range(end - width + 1, end + 1):
-            pipe.zrange(self.keys.trend(bucket, owner), 0, -1, withscores=True)
+        counted: list[str | None] = [None] if owner is None else [*self.pulled_following(owner)]
+        keys = [self.keys.trend(bucket, account) for account in counted for bucket in buckets]
+        # One ZUNION: Redis sums the buckets (thousands, for a user following hundreds of pulled accounts).
+        summed = self.redis.zunion(keys, withscores=True) if keys else []
+        counts = Counter({symbol.decode(): int(score) for symbol, score in summed})
+        if owner is not None:
+            counts.update(self._pushed_counts(owner, buckets.start * step, buckets.stop * step))
+        return counts
+
+    def _pushed_counts(self, user: str, start_s: int, end_s: int) -> Counter[str]:
+        """Tweets per symbol among those pushed into ``user``'s feed with a time in [start_s, end_s)."""
+        ids = self.redis.zrangebyscore(self.keys.feed(user), start_s * 1_000_000, f"({end_s * 1_000_000}")
         counts: Counter[str] = Counter()
-        for members in pipe.execute():
-            for symbol, score in members:
-                counts[symbol.decode()] += int(score)
+        for first in range(0, len(ids), 500):
+            raws = self.redis.mget([self.keys.result(i.decode()) for i in ids[first : first + 500]])
+            # Only the tokens are needed: orjson alone is 3.5× cheaper than validating the whole result.
+            counts.update(symbol for raw in raws if raw is not None for symbol in orjson.loads(raw)["tokens"])
         return counts
 
     def stats(self) -> dict[str, int]:
@@ -338,18 +393,32 @@ class FeedStore:
         raw = self.redis.hgetall(self.keys.stats())
         return {k.decode(): int(v) for k, v in raw.items()}
 
-    def _newest(self, key: str, limit: int, before: datetime | None) -> list[ExtractionResult]:
+    def _newest(
+        self, sources: list[str], limit: int, before: datetime | None, symbol: str | None = None
+    ) -> list[ExtractionResult]:
+        """Newest first across the ``sources`` zsets (each tweet once), optionally only those mentioning
+        ``symbol``. Pages of ``limit`` entries (at least 100 when filtering) are read from each source and
+        merged by score."""
         found: list[ExtractionResult] = []
         top = f"({_micros(before)}" if before else "+inf"
         while len(found) < limit:
-            entries = self.redis.zrevrangebyscore(key, top, "-inf", start=0, num=limit - len(found), withscores=True)
+            page = limit - len(found) if symbol is None else max(limit, 100)
+            pipe = self.redis.pipeline(transaction=False)
+            for key in sources:
+                pipe.zrevrangebyscore(key, top, "-inf", start=0, num=page, withscores=True)
+            merged = {member: score for entries in pipe.execute() for member, score in entries}
+            entries = sorted(merged.items(), key=lambda entry: -entry[1])[:page]
             if not entries:
                 break
             raws = self.redis.mget([self.keys.result(i.decode()) for i, _ in entries])
-            found.extend(decode(ExtractionResult, raw) for raw in raws if raw is not None)
+            results = (decode(ExtractionResult, raw) for raw in raws if raw is not None)
+            found.extend(r for r in results if symbol is None or symbol in r.tokens)
             # Results outlive their entries only by TT_RESULT_TTL: drop the expired ones for good, so
             # a page is only short at the real end of the listing.
             if expired := [i for (i, _), raw in zip(entries, raws, strict=True) if raw is None]:
-                self.redis.zrem(key, *expired)
+                pipe = self.redis.pipeline(transaction=False)
+                for key in sources:
+                    pipe.zrem(key, *expired)
+                pipe.execute()
             top = f"({int(entries[-1][1])}"
-        return found
+        return found[:limit]

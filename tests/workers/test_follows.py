@@ -13,9 +13,9 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_csv_rows_are_follows_in_stored_form(tmp_path: Path) -> None:
-    path = write(tmp_path, "user,account\n@Alice,CZ_Binance\nalice,vitalik\n\nbob,vitalik\n")
-    assert list(read_follows(path)) == [("alice", ["cz_binance"]), ("alice", ["vitalik"]), ("bob", ["vitalik"])]
+def test_csv_rows_are_follows_in_stored_form_a_users_run_of_rows_at_a_time(tmp_path: Path) -> None:
+    path = write(tmp_path, "user,account\n@Alice,CZ_Binance\nalice,vitalik\n\nbob,vitalik\nalice,saylor\n")
+    assert list(read_follows(path)) == [("alice", ["cz_binance", "vitalik"]), ("bob", ["vitalik"]), ("alice", ["saylor"])]
 
 
 def test_jsonl_lines_are_a_user_and_their_accounts(tmp_path: Path) -> None:

@@ -128,3 +128,87 @@ def test_expired_results_do_not_shorten_pages(store: FeedStore) -> None:
     store.redis.delete(store.keys.result("4"), store.keys.result("3"))  # as if their TTL ran out
     assert [i.tweet_id for i in store.feed("hal", limit=3)] == ["2", "1", "0"]
     assert store.redis.zcard(store.keys.feed("hal")) == 3
+
+
+def _graph_and_tweets(store: FeedStore) -> list[ExtractionResult]:
+    """Users following a mix of accounts, and tweets by them (some by nobody followed, one without mentions)."""
+    store.follow("alice", ["whale", "degen", "anon"])
+    store.follow("bob", ["whale"])
+    store.follow("carol", ["degen", "whale"])
+    store.follow("dan", ["anon"])
+    symbols = [["BTC"], ["ETH", "BTC"], ["SOL"], [], ["PEPE", "BTC"], ["ETH"]]
+    authors = ["whale", "degen", "anon", "whale", "stranger", "degen"]
+    return [result(f"t{i}", authors[i % 6], symbols[(i * 5) % 6], minutes=i) for i in range(24)]
+
+
+def _views(store: FeedStore) -> dict[str, object]:
+    views: dict[str, object] = {}
+    now = T0 + timedelta(minutes=30)
+    for user in ("alice", "bob", "carol", "dan", "nobody"):
+        views[f"{user} feed"] = [i.tweet_id for i in store.feed(user, limit=100)]
+        first = store.feed(user, limit=4)
+        after = store.feed(user, limit=4, before=first[-1].created_at) if first else []
+        views[f"{user} pages"] = [i.tweet_id for i in first + after]
+        for token in ("BTC", "ETH", "SOL", "PEPE"):
+            views[f"{user} {token}"] = [i.tweet_id for i in store.feed(user, token=token, limit=3)]
+        views[f"{user} trending"] = dict(store.trending(timedelta(minutes=20), now=now, user=user))
+        views[f"{user} trending before"] = dict(store.window_counts(timedelta(minutes=10), now=now, user=user, back=1))
+    views["global trending"] = dict(store.trending(timedelta(hours=1), now=now))
+    views["stats"] = store.stats()
+    views["BTC mentions"] = [r.tweet_id for r in store.mentions("BTC")]
+    return views
+
+
+@pytest.mark.parametrize("pulled_above", [0, 2])
+def test_pulled_accounts_give_the_same_answers_as_pushed_ones(store: FeedStore, pulled_above: int) -> None:
+    """Feed pages, the token filter, per-user trending and counters are the same whether every account is
+    pushed, every account pulled (threshold 0) or some of each (threshold 2: whale, with 3 followers)."""
+    tweets = _graph_and_tweets(store)
+    pushed = store.settings.model_copy(update={"fanout_max_followers": 10**6})
+    store.settings = pushed
+    store.write_results(tweets)
+    expected = _views(store)
+    for key in store.redis.scan_iter(match=f"{store.settings.redis_prefix}:*"):
+        if not key.decode().split(":", 2)[-1].startswith(("following:", "followers:")):
+            store.redis.delete(key)
+
+    store.settings = pushed.model_copy(update={"fanout_max_followers": pulled_above})
+    assert store.write_results(tweets[:10]) == [True] * 10
+    assert store.write_results(tweets) == [False] * 10 + [True] * 14  # a redelivery counts nothing twice
+    assert _views(store) == expected
+    assert store.redis.smembers(store.keys.pulled()) == ({b"whale", b"degen", b"anon"} if pulled_above == 0 else {b"whale"})
+    assert store.redis.exists(store.keys.feed("bob")) == 0  # bob follows only whale: nothing written per follower
+
+
+def test_a_fan_out_is_written_in_chunks_and_a_redelivery_completes_one_cut_short(store: FeedStore) -> None:
+    store.settings = store.settings.model_copy(update={"fanout_chunk": 500, "fanout_max_followers": 5000})
+    fans = [f"fan{i:04d}" for i in range(1200)]
+    store.follow_many((fan, ["whale"]) for fan in fans)
+    tweet = result("big", "whale", ["BTC"])
+    calls_before = int(store.redis.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+    assert store.write_results([tweet]) == [True]
+    calls = int(store.redis.info("commandstats")["cmdstat_evalsha"]["calls"]) - calls_before
+    assert calls == 1 + 3  # the tweet's own write, then 500 + 500 + 200 followers
+    assert all(store.feed(fan, limit=1)[0].tweet_id == "big" for fan in fans[::97])
+
+    # A worker killed after the first chunk: the other followers never got the tweet.
+    for fan in fans[500:]:
+        store.redis.delete(store.keys.feed(fan))
+    assert store.write_results([tweet]) == [False]
+    assert all(store.redis.zscore(store.keys.feed(fan), "big") is not None for fan in fans)
+    assert store.stats() == {"tweets": 1, "tweets_with_mentions": 1, "mentions": 1}
+    assert store.trending(timedelta(hours=1)) == [("BTC", 1)]
+
+
+def test_each_tweet_is_announced_on_its_authors_channel_after_its_fan_out(store: FeedStore) -> None:
+    store.follow("alice", ["whale"])
+    pubsub = store.redis.pubsub()
+    pubsub.subscribe(store.keys.live("whale"))
+    try:
+        assert pubsub.get_message(timeout=5)["type"] == "subscribe"  # type: ignore[index]
+        store.write_results([result("1", "whale", ["BTC"]), result("2", "whale", [])])
+        message = pubsub.get_message(timeout=5)
+        assert message is not None and b'"tweet_id":"1"' in message["data"]
+        assert pubsub.get_message(timeout=0.5) is None  # no mentions, no feed item, no announcement
+    finally:
+        pubsub.close()

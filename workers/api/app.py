@@ -3,12 +3,14 @@
 
 Queries are plain ``def`` endpoints: FastAPI runs them in its threadpool, so the sync FeedStore
 (redis-py, a thread-safe connection pool) serves them without blocking the event loop. Only the
-live stream is async: a redis.asyncio subscription to the user's channel, which the workers' write
-script publishes to (:meth:`workers.keys.Keys.live`), relayed as Server-Sent Events.
+live stream is async: a redis.asyncio subscription to the live channels of the accounts the user
+follows, which the workers publish each tweet to after its fan-out (:meth:`workers.keys.Keys.live`),
+relayed as Server-Sent Events.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the Annotated parameter types (some built
 # inside create_app from settings) at runtime.
+import asyncio
 import logging
 import re
 import secrets
@@ -128,24 +130,28 @@ def _auth(expected: str) -> Callable[..., None]:
 
 
 async def _live_events(
-    client: aioredis.Redis, channel: str, symbol: str | None, request: Request
+    client: aioredis.Redis, channels: list[str], symbol: str | None, request: Request
 ) -> AsyncIterator[str]:
     """SSE frames: ``ready`` once subscribed, then one ``item`` (FeedItem JSON) per new feed item.
 
-    Ends when the client goes away or the server stops (``app.state.stopping``): an open stream
-    would otherwise hold uvicorn's shutdown until it is cut off.
+    ``channels``: the live channels of the accounts the user follows (when the stream opens). Ends when
+    the client goes away or the server stops (``app.state.stopping``): an open stream would otherwise
+    hold uvicorn's shutdown until it is cut off.
     """
     stopping: Callable[[], bool] = request.app.state.stopping
     pubsub = client.pubsub()
     try:
-        await pubsub.subscribe(channel)
-        # Wait for Redis to confirm, so a client that fetches the feed on `ready` misses nothing.
-        while (await pubsub.get_message(timeout=KEEPALIVE_S) or {}).get("type") != "subscribe":
-            pass
+        if channels:
+            await pubsub.subscribe(*channels)
+            # Wait for Redis to confirm, so a client that fetches the feed on `ready` misses nothing.
+            while (await pubsub.get_message(timeout=KEEPALIVE_S) or {}).get("type") != "subscribe":
+                pass
         yield "event: ready\ndata: {}\n\n"
         quiet = 0.0
         while not (stopping() or await request.is_disconnected()):
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=TICK_S)
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=TICK_S) if channels else None
+            if not channels:
+                await asyncio.sleep(TICK_S)
             if message is None:
                 quiet += TICK_S
                 if quiet >= KEEPALIVE_S:
@@ -249,7 +255,9 @@ def create_app(settings: Settings | None = None, store: FeedStore | None = None)
                          "description": "`ready` once subscribed, then an `item` event (FeedItem JSON) per new feed item."}},
     )
     async def stream(request: Request, user: User, symbol: SymbolFilter = None) -> StreamingResponse:
-        events = _live_events(live, store.keys.live(handle(user)), canonical_symbol(symbol) if symbol else None, request)
+        following = await live.smembers(store.keys.following(handle(user)))
+        channels = sorted(store.keys.live(account.decode()) for account in following)
+        events = _live_events(live, channels, canonical_symbol(symbol) if symbol else None, request)
         # no-transform / X-Accel-Buffering: proxies must pass events through as they come.
         headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
         return StreamingResponse(events, media_type="text/event-stream", headers=headers)

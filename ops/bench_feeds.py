@@ -41,7 +41,6 @@ from schemas import ExtractionResult, MentionKind, TokenMention, Tweet  # noqa: 
 from workers.settings import Settings  # noqa: E402
 from workers.store import FeedStore  # noqa: E402
 
-
 SYMBOLS = ["BTC", "ETH", "SOL", "DOGE", "PEPE", "LINK", "ARB", "WIF", "BNB", "AVAX"]
 
 

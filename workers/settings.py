@@ -137,7 +137,9 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="tt", description="Prefix of every Redis key, so several deployments can share one Redis.")
     feed_cap: int = Field(default=1000, ge=1, description="Items kept per user feed (and per pulled account's timeline); oldest dropped.")
     fanout_max_followers: int = Field(
-        default=2000, ge=0,
+        # ops/bench_feeds.py on the 10k × 1,000 graph: 500 → 656 store tweets/s, 2,000 → 170, 5,000 → 79;
+        # feed reads 22 / 10 / 10 ms (p50). Below the median account (261) reads merge too many timelines.
+        default=500, ge=0,
         description="Accounts with more followers than this are pulled, not pushed: their tweets are written once to "
         "the account's timeline and merged into followers' feeds when read (README: \"Fan-out\").",
     )

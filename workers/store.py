@@ -180,7 +180,7 @@ class FeedStore:
                     s.mentions_cap,
                     s.feed_cap,
                     (bucket + 1) * s.trend_bucket + s.trend_retention,
-                    int(author in pushed_to and pushed_to[author] is None),
+                    int(pushed_to.get(author, []) is None),
                     author,
                     len(result.tokens),
                     *result.tokens,
@@ -192,9 +192,9 @@ class FeedStore:
                 continue
             author = handle(result.author)
             followers = pushed_to[author] or []
+            args = [position(result.tweet_id, result.created_at), result.tweet_id, s.feed_cap]
             for first in range(0, len(followers), s.fanout_chunk):
                 chunk = followers[first : first + s.fanout_chunk]
-                args = [position(result.tweet_id, result.created_at), result.tweet_id, s.feed_cap]
                 self._fan_out(keys=[self.keys.feed(user) for user in chunk], args=args, client=pipe)
             # After the fan-out, so a subscriber that reads the feed on a message finds the item there.
             pipe.publish(self.keys.live(author), encode(result))

@@ -97,7 +97,8 @@ run_worker(Settings())
 def worker_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a `tickertape worker` process use ``settings``."""
     names = ("tweets_topic", "mentions_topic", "dlq_topic", "worker_group", "redis_prefix", "partitions",
-             "commit_interval", "session_timeout", "kafka_port", "redis_port", "extractor", "batch_max", "metrics_port")
+             "commit_interval", "session_timeout", "kafka_port", "redis_port", "extractor", "batch_max", "metrics_port",
+             "fanout_max_followers")
     return {**os.environ, **{f"TT_{n.upper()}": str(getattr(settings, n)) for n in names}}
 
 
@@ -229,9 +230,13 @@ def test_stream_processes_every_tweet_once(settings: Settings, store: FeedStore,
     assert store.stats()["dead_letters"] == 2
 
 
+@pytest.mark.parametrize("fan_out", ["pushed", "pulled"])
 def test_worker_killed_mid_stream_loses_and_double_counts_nothing(
-    settings: Settings, store: FeedStore, workers: Workers
+    settings: Settings, store: FeedStore, workers: Workers, fan_out: str
 ) -> None:
+    """SIGKILL mid-stream, with every followed account's tweets pushed into the feed or pulled from its
+    timeline (TT_FANOUT_MAX_FOLLOWERS 0): the successor's redelivery stores and counts each tweet once."""
+    workers.env["TT_FANOUT_MAX_FOLLOWERS"] = "0" if fan_out == "pulled" else "1000000"
     store.follow("u1", FOLLOWED)
     tweets = list(Firehose(accounts=40, run="kill").tweets(3000))
     # Commits far apart: the kill surely lands with stored tweets whose offsets are not committed.
@@ -258,6 +263,7 @@ def test_worker_killed_mid_stream_loses_and_double_counts_nothing(
     # A message published in the instant between Kafka's ack and the Redis marker can repeat:
     # at most one batch of them.
     check_outputs(settings, store, tweets, max_duplicates=settings.batch_max)
+    assert store.redis.scard(store.keys.pulled()) == (len(FOLLOWED) if fan_out == "pulled" else 0)
 
 
 def test_redis_killed_mid_stream_loses_nothing(settings: Settings, store: FeedStore, workers: Workers) -> None:

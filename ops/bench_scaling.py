@@ -7,6 +7,11 @@ them, and time until all are stored in Redis. Prints partitions per worker and t
 
     .venv/bin/python ops/bench_scaling.py                  # 1, 2 and 4 workers, 6000 tweets
     .venv/bin/python ops/bench_scaling.py --workers 2 --tweets 1200 --json
+    .venv/bin/python ops/bench_scaling.py --workers 2 --graph   # on the 10k × 1,000 follow graph
+
+``--graph``: before each round, the follow graph of ``ops/bench_feeds.py`` is loaded under the round's
+prefix and the tweets' authors are redrawn from its accounts by follower count (popular accounts tweet
+more), so the fan-out is the product's.
 
 Uses the configured (or local, `tickertape up`) Kafka and Redis; removes its Redis keys after.
 Throughput is bounded by the host: workers, Kafka and Redis share its cores.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -29,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_feeds import zipf_graph  # noqa: E402  (ops/ is on the path: this script's own folder)
 from kafka import KafkaAdminClient  # noqa: E402
 
 from workers.admin.lag import group_owners  # noqa: E402
@@ -42,7 +49,7 @@ STABLE_TIMEOUT_S = 180
 DRAIN_TIMEOUT_S = 600
 
 
-def run(workers: int, tweets: int, partitions: int, logs: Path) -> dict[str, object]:
+def run(workers: int, tweets: int, partitions: int, logs: Path, graph: dict[str, list[str]] | None = None) -> dict[str, object]:
     """One round with ``workers`` processes; returns its figures (see the keys)."""
     tag = uuid.uuid4().hex[:8]
     settings = Settings().model_copy(update={
@@ -63,8 +70,13 @@ def run(workers: int, tweets: int, partitions: int, logs: Path) -> dict[str, obj
                                           stdout=out, stderr=subprocess.STDOUT))
     store = FeedStore.connect(settings)
     try:
-        owners = wait_stable(settings, workers, procs)
         batch = list(Firehose(accounts=200, run=f"bench-{tag}").tweets(tweets))
+        if graph is not None:
+            store.follow_many(graph.items())
+            popularity = Counter(a for accounts in graph.values() for a in accounts)
+            authors = random.Random(tag).choices(list(popularity), weights=list(popularity.values()), k=len(batch))
+            batch = [t.model_copy(update={"author": a}) for t, a in zip(batch, authors, strict=True)]
+        owners = wait_stable(settings, workers, procs)
         started = time.perf_counter()
         producer = TweetProducer(settings)
         producer.stream(batch)
@@ -81,9 +93,9 @@ def run(workers: int, tweets: int, partitions: int, logs: Path) -> dict[str, obj
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(timeout=60)
-        keys = list(store.redis.scan_iter(match=f"{settings.redis_prefix}:*", count=1000))
-        if keys:
-            store.redis.delete(*keys)
+        keys = list(store.redis.scan_iter(match=f"{settings.redis_prefix}:*", count=5000))
+        for first in range(0, len(keys), 1000):
+            store.redis.unlink(*keys[first:first + 1000])
     # Every record handled exactly once: the batch sizes the workers logged add up to the input.
     handled = [sum(int(n) for n in re.findall(r"batch=(\d+) new=", p.read_text(errors="replace"))) for p in log_paths]
     return {
@@ -117,11 +129,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, action="append", help="worker count; repeat (default 1, 2, 4)")
     parser.add_argument("--tweets", type=int, default=6000, help="synthetic tweets per round (default 6000)")
     parser.add_argument("--partitions", type=int, default=12, help="partitions of the bench topic (default 12)")
+    parser.add_argument("--graph", action="store_true", help="fan out over the 10k x 1,000 Zipf follow graph")
     parser.add_argument("--json", action="store_true", help="one JSON object per round")
     args = parser.parse_args()
+    graph = zipf_graph(10_000, 1_000, 20_000, seed=17) if args.graph else None
     with tempfile.TemporaryDirectory(prefix="tt-bench-") as logs:
         for n in args.workers or [1, 2, 4]:
-            figures = run(n, args.tweets, args.partitions, Path(logs))
+            figures = run(n, args.tweets, args.partitions, Path(logs), graph)
             if args.json:
                 print(json.dumps(figures), flush=True)
             else:

@@ -158,8 +158,9 @@ class FeedStore:
             return []
         s = self.settings
         pushed_to = self._push_targets(sorted({handle(r.author) for r in results if r.tokens}))
+        encoded = [encode(result) for result in results]  # stored and announced: the same bytes
         pipe = self.redis.pipeline(transaction=False)
-        for result in results:
+        for result, raw in zip(results, encoded, strict=True):
             author = handle(result.author)
             bucket = int(result.created_at.timestamp() // s.trend_bucket)
             self._write_result(
@@ -173,7 +174,7 @@ class FeedStore:
                     *(self.keys.mentions(sym) for sym in result.tokens),
                 ],
                 args=[
-                    encode(result),
+                    raw,
                     s.result_ttl,
                     position(result.tweet_id, result.created_at),
                     result.tweet_id,
@@ -187,7 +188,7 @@ class FeedStore:
                 ],
                 client=pipe,
             )
-        for result in results:
+        for result, raw in zip(results, encoded, strict=True):
             if not result.tokens:
                 continue
             author = handle(result.author)
@@ -197,7 +198,7 @@ class FeedStore:
                 chunk = followers[first : first + s.fanout_chunk]
                 self._fan_out(keys=[self.keys.feed(user) for user in chunk], args=args, client=pipe)
             # After the fan-out, so a subscriber that reads the feed on a message finds the item there.
-            pipe.publish(self.keys.live(author), encode(result))
+            pipe.publish(self.keys.live(author), raw)
         return [bool(done) for done in pipe.execute()[: len(results)]]
 
     def _push_targets(self, authors: list[str]) -> dict[str, list[str] | None]:
@@ -207,12 +208,13 @@ class FeedStore:
         for author in authors:
             pipe.scard(self.keys.followers(author))
         counts = dict(zip(authors, pipe.execute(), strict=True))
-        small = [a for a in authors if 0 < counts[a] <= self.settings.fanout_max_followers]
+        targets: dict[str, list[str] | None] = {
+            a: None if counts[a] > self.settings.fanout_max_followers else [] for a in authors
+        }
+        small = [a for a in authors if targets[a] is not None and counts[a]]
         pipe = self.redis.pipeline(transaction=False)
         for author in small:
             pipe.smembers(self.keys.followers(author))
-        targets: dict[str, list[str] | None] = {a: None if counts[a] > self.settings.fanout_max_followers else []
-                                                for a in authors}
         targets.update((a, sorted(m.decode() for m in members)) for a, members in zip(small, pipe.execute(), strict=True))
         return targets
 
